@@ -1,0 +1,97 @@
+/**
+ * AWS SDK v3 client factories shared by every function.
+ *
+ * Endpoints come from the standard `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL` variables (the SDK's own
+ * convention), so the same handler code runs against AWS or the local emulators. One client per service per
+ * process: created lazily on first use (not at import, so a cold start pays only for what it uses) and reused
+ * across invocations.
+ *
+ * @example
+ * ```ts
+ * import { s3Client } from '../../shared/aws/clients';
+ * await s3Client().send(new PutObjectCommand({ Bucket, Key, Body }));
+ * ```
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** Service ids as they appear in `AWS_ENDPOINT_URL_<ID>`. */
+export type ServiceId = 'KINESIS' | 'S3' | 'DYNAMODB' | 'SNS' | 'FIREHOSE' | 'CLOUDWATCH' | 'SQS';
+
+/** The endpoint override for a service, or undefined to use AWS's regional endpoint. */
+export function endpointFor(service: ServiceId, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
+}
+
+const common = () => ({
+  // Retries inside the SDK are bounded so a throttled sink cannot eat the whole invocation: the runner's
+  // partial batch response hands the rest back to Lambda.
+  maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS) || 3,
+});
+
+/**
+ * kinesalite speaks HTTP/1.1 only, and the SDK's Kinesis client defaults to HTTP/2. HTTP/1.1 with keep-alive is
+ * equally right against AWS for every call we make (only SubscribeToShard needs HTTP/2), so we always use it.
+ */
+function httpHandler(): NodeHttpHandler {
+  return new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
+}
+
+let kinesis: KinesisClient | undefined;
+export function kinesisClient(): KinesisClient {
+  kinesis ??= new KinesisClient({
+    ...common(),
+    endpoint: endpointFor('KINESIS'),
+    requestHandler: httpHandler(),
+  });
+  return kinesis;
+}
+
+let s3: S3Client | undefined;
+export function s3Client(): S3Client {
+  const endpoint = endpointFor('S3');
+  s3 ??= new S3Client({
+    ...common(),
+    endpoint,
+    // Emulators (s3rver) serve buckets by path, and store aws-chunked bodies verbatim unless checksums are
+    // only sent when an API requires them.
+    forcePathStyle: endpoint !== undefined || process.env.S3_FORCE_PATH_STYLE === 'true',
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return s3;
+}
+
+let dynamodb: DynamoDBClient | undefined;
+export function dynamoDbClient(): DynamoDBClient {
+  dynamodb ??= new DynamoDBClient({ ...common(), endpoint: endpointFor('DYNAMODB') });
+  return dynamodb;
+}
+
+let sns: SNSClient | undefined;
+export function snsClient(): SNSClient {
+  sns ??= new SNSClient({ ...common(), endpoint: endpointFor('SNS') });
+  return sns;
+}
+
+let firehose: FirehoseClient | undefined;
+export function firehoseClient(): FirehoseClient {
+  firehose ??= new FirehoseClient({ ...common(), endpoint: endpointFor('FIREHOSE') });
+  return firehose;
+}
+
+let cloudwatch: CloudWatchClient | undefined;
+export function cloudWatchClient(): CloudWatchClient {
+  cloudwatch ??= new CloudWatchClient({ ...common(), endpoint: endpointFor('CLOUDWATCH') });
+  return cloudwatch;
+}
+
+/** Drops the cached clients (tests that change endpoints between cases call this). */
+export function resetClients(): void {
+  kinesis = s3 = dynamodb = sns = firehose = cloudwatch = undefined;
+}
