@@ -1,0 +1,365 @@
+/**
+ * The Firehose transformation runner: decode -> transform -> size guard -> re-ingest what overflows -> response.
+ *
+ * Guarantees, whatever the transform does:
+ * - every input recordId appears exactly once in the response, in input order;
+ * - a transform that throws (or returns ProcessingFailed) yields ProcessingFailed with the ORIGINAL data, and
+ *   the reason is logged with the record's id and coordinates, never its payload;
+ * - the serialised response is at most `maxResponseBytes` (6,000,000 by default) whenever the request is (see
+ *   "Why the originals always fit" below): outputs that do not fit are re-ingested through the hook or answered
+ *   ProcessingFailed with their original data; never a failed invocation, never a lost record.
+ *
+ * Why the originals always fit: a ProcessingFailed entry `{"recordId":..,"result":"ProcessingFailed","data":..}`
+ * is shorter than the request entry it answers (same recordId and base64 data, but the request also carries
+ * `"approximateArrivalTimestamp":<13 digits>`, 43+ bytes, against 27 for the result field), and the request's
+ * wrapper (invocationId, ARNs, region) is longer than ours. So answering every record with its original data
+ * is never longer than the request, and Firehose's request is far below 6,000,000 bytes (the processor buffer
+ * is at most 3 MB before base64, about 4 MB after). The planner therefore counts every record at its
+ * "fallback" size first and spends the remaining room on outputs that are larger than their fallback.
+ *
+ * @example
+ * ```ts
+ * export const handler = kitHandler(async (event: FirehoseTransformationEvent, context) =>
+ *   processFirehoseEvent(event, (record) => ok(record.data), { lambdaContext: context }),
+ * );
+ * ```
+ */
+import { logger, MetricUnit, metrics } from '../middleware/observability';
+import { RecordRejectedError } from './errors';
+import { entryBytes, MAX_RESPONSE_BYTES, wrapperBytes } from './response-size';
+import type {
+  FirehoseInputRecord,
+  FirehoseTransformationEvent,
+  FirehoseTransformationResult,
+  FirehoseTransformationResultRecord,
+  OverflowRecord,
+  PartitionMetadata,
+  RecordTransform,
+  ReingestHook,
+  TransformContext,
+  TransformOutcome,
+} from './types';
+
+export interface ProcessOptions {
+  /** Upper bound of the serialised response. Default 6,000,000 (Lambda's 6 MB, as AWS's blueprints count it). */
+  maxResponseBytes?: number;
+  /**
+   * What happens to an Ok record whose output does not fit in the response:
+   * - `'processing-failed'` (default): answered ProcessingFailed with its original data (error output prefix);
+   * - a {@link ReingestHook}: the hook stores it elsewhere (e.g. back into the delivery stream) and the record is
+   *   answered Dropped; whatever the hook does not confirm falls back to ProcessingFailed.
+   */
+  onOverflow?: 'processing-failed' | ReingestHook;
+  /** The Lambda context, to give the re-ingestion hook a deadline inside the invocation's time. */
+  lambdaContext?: { getRemainingTimeInMillis?: () => number };
+  /** Time kept in hand after the hook's deadline to build and return the response. Default 3,000 ms. */
+  safetyMarginMs?: number;
+  /** Per-record failure log lines per invocation before they are summarised. Default 50. */
+  maxFailureLogs?: number;
+}
+
+/** Counts of one invocation (also emitted as EMF metrics). */
+export interface FirehoseRunSummary {
+  recordsIn: number;
+  ok: number;
+  dropped: number;
+  processingFailed: number;
+  /** Ok outputs that did not fit in the response (re-ingested or answered ProcessingFailed). */
+  overflowed: number;
+  reingested: number;
+  bytesIn: number;
+  /** Decoded bytes of the Ok records' data in the response. */
+  bytesOut: number;
+  /** Exact size of the serialised response. */
+  responseBytes: number;
+}
+
+interface Planned {
+  entry: FirehoseTransformationResultRecord;
+  /** The record answered ProcessingFailed with its original data. */
+  fallback: FirehoseTransformationResultRecord;
+  size: number;
+  fallbackSize: number;
+  /** Set on Ok records: what the re-ingestion hook would need. */
+  output?: { data: Uint8Array; metadata?: PartitionMetadata };
+  failureReason?: string;
+  input: FirehoseInputRecord;
+}
+
+const NO_DEADLINE_MS = 60_000;
+
+function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/**
+ * The reason logged for a thrown error. {@link RecordRejectedError} reasons are written for logs; anything else
+ * is a bug or a library error whose message may quote input (V8's JSON.parse does), so quoted text is masked.
+ */
+export function reasonOf(error: unknown): string {
+  if (error instanceof RecordRejectedError) return error.reason;
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  const masked = message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').slice(0, 300);
+  return `transform threw ${name}: ${masked}`;
+}
+
+function coordinates(record: FirehoseInputRecord): Record<string, unknown> {
+  const meta = record.kinesisRecordMetadata;
+  return {
+    recordId: record.recordId,
+    index: record.index,
+    ...(meta && {
+      shardId: meta.shardId,
+      sequenceNumber: meta.sequenceNumber,
+      subsequenceNumber: meta.subsequenceNumber,
+    }),
+  };
+}
+
+async function transformOne(
+  transform: RecordTransform,
+  record: FirehoseInputRecord,
+  context: TransformContext,
+): Promise<TransformOutcome> {
+  try {
+    const outcome = transform(record, context);
+    return outcome instanceof Promise ? await outcome : outcome;
+  } catch (error) {
+    return { result: 'ProcessingFailed', reason: reasonOf(error) };
+  }
+}
+
+function plan(record: FirehoseInputRecord, originalBase64: string, outcome: TransformOutcome): Planned {
+  const fallback: FirehoseTransformationResultRecord = {
+    recordId: record.recordId,
+    result: 'ProcessingFailed',
+    data: originalBase64,
+  };
+  const fallbackSize = entryBytes(fallback);
+  switch (outcome?.result) {
+    case 'Ok': {
+      const data = toBytes(outcome.data);
+      const entry: FirehoseTransformationResultRecord = {
+        recordId: record.recordId,
+        result: 'Ok',
+        data: toBase64(data),
+        ...(outcome.metadata && { metadata: outcome.metadata }),
+      };
+      return {
+        entry,
+        fallback,
+        size: entryBytes(entry),
+        fallbackSize,
+        output: { data, ...(outcome.metadata && { metadata: outcome.metadata }) },
+        input: record,
+      };
+    }
+    case 'Dropped': {
+      const entry: FirehoseTransformationResultRecord = { recordId: record.recordId, result: 'Dropped' };
+      return { entry, fallback, size: entryBytes(entry), fallbackSize, input: record };
+    }
+    case 'ProcessingFailed':
+      return {
+        entry: fallback,
+        fallback,
+        size: fallbackSize,
+        fallbackSize,
+        failureReason: outcome.reason,
+        input: record,
+      };
+    default:
+      return {
+        entry: fallback,
+        fallback,
+        size: fallbackSize,
+        fallbackSize,
+        failureReason: `transform returned no valid outcome (result ${JSON.stringify((outcome as { result?: unknown })?.result)})`,
+        input: record,
+      };
+  }
+}
+
+/**
+ * Runs `transform` over every record of a Firehose transformation event and returns the response Firehose
+ * expects. See the module comment for the guarantees.
+ *
+ * @example
+ * ```ts
+ * const result = await processFirehoseEvent(event, (record) => {
+ *   const line = decodeUtf8(record.data).trim();
+ *   if (line === '') return dropped();
+ *   return ok(`${line.toUpperCase()}\n`);
+ * });
+ * ```
+ */
+export async function processFirehoseEvent(
+  event: FirehoseTransformationEvent,
+  transform: RecordTransform,
+  options: ProcessOptions = {},
+): Promise<FirehoseTransformationResult> {
+  return (await runFirehoseEvent(event, transform, options)).result;
+}
+
+/** {@link processFirehoseEvent}, also returning the invocation's counts (for demos and tests). */
+export async function runFirehoseEvent(
+  event: FirehoseTransformationEvent,
+  transform: RecordTransform,
+  options: ProcessOptions = {},
+): Promise<{ result: FirehoseTransformationResult; summary: FirehoseRunSummary }> {
+  if (!event || !Array.isArray(event.records)) {
+    throw new TypeError('Not a Firehose transformation event: `records` is missing');
+  }
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+  const context: TransformContext = {
+    invocationId: event.invocationId,
+    deliveryStreamArn: event.deliveryStreamArn,
+    region: event.region,
+    ...(event.sourceKinesisStreamArn && { sourceKinesisStreamArn: event.sourceKinesisStreamArn }),
+  };
+
+  // 1. Transform every record, in order.
+  const planned: Planned[] = [];
+  let bytesIn = 0;
+  for (const [index, raw] of event.records.entries()) {
+    const data = Buffer.from(raw.data ?? '', 'base64');
+    bytesIn += data.byteLength;
+    const record: FirehoseInputRecord = {
+      recordId: raw.recordId,
+      data,
+      approximateArrivalTimestamp: raw.approximateArrivalTimestamp,
+      index,
+      ...(raw.kinesisRecordMetadata && { kinesisRecordMetadata: raw.kinesisRecordMetadata }),
+    };
+    const outcome = await transformOne(transform, record, context);
+    planned.push(plan(record, raw.data ?? '', outcome));
+  }
+
+  // 2. Size guard. Everything is first counted at the smaller of its answer and its fallback; the room left
+  // goes, in input order, to outputs larger than their fallback. Those that do not fit overflow.
+  let base = wrapperBytes(planned.length);
+  for (const p of planned) base += Math.min(p.size, p.fallbackSize);
+  let room = maxResponseBytes - base;
+  if (room < 0) {
+    logger.error('Even the original records exceed the response limit; returning them as they are', {
+      maxResponseBytes,
+      minimumResponseBytes: base,
+      records: planned.length,
+    });
+  }
+  const overflow: Planned[] = [];
+  for (const p of planned) {
+    if (p.size <= p.fallbackSize) continue;
+    const extra = p.size - p.fallbackSize;
+    if (extra <= room) room -= extra;
+    else overflow.push(p);
+  }
+
+  // 3. Overflowing records: re-ingest through the hook, or fall back to their original data.
+  let reingested = new Set<string>();
+  if (overflow.length > 0) {
+    const reason = `output does not fit in the ${maxResponseBytes}-byte response`;
+    const hook = options.onOverflow;
+    if (typeof hook === 'function') {
+      reingested = await runHook(hook, overflow, context, options);
+    }
+    for (const p of overflow) {
+      if (reingested.has(p.input.recordId)) {
+        p.entry = { recordId: p.input.recordId, result: 'Dropped' };
+      } else {
+        p.entry = p.fallback;
+        p.failureReason = typeof hook === 'function' ? `${reason} and was not re-ingested` : reason;
+      }
+    }
+  }
+
+  // 4. Response, logs and metrics.
+  const records = planned.map((p) => p.entry);
+  const summary = summarise(planned, overflow.length, reingested.size, bytesIn);
+  logFailures(planned, options.maxFailureLogs ?? 50);
+  emitMetrics(summary);
+  return { result: { records }, summary };
+}
+
+async function runHook(
+  hook: ReingestHook,
+  overflow: Planned[],
+  context: TransformContext,
+  options: ProcessOptions,
+): Promise<Set<string>> {
+  const remaining = options.lambdaContext?.getRemainingTimeInMillis?.() ?? NO_DEADLINE_MS;
+  const deadline = Date.now() + remaining - (options.safetyMarginMs ?? 3_000);
+  const records: OverflowRecord[] = overflow.map((p) => ({ record: p.input, ...p.output! }));
+  try {
+    return new Set(await hook(records, { ...context, deadline }));
+  } catch (error) {
+    logger.error('Re-ingestion failed; overflowing records answered ProcessingFailed', {
+      records: records.length,
+      errorName: (error as Error)?.name,
+      errorMessage: (error as Error)?.message,
+    });
+    return new Set();
+  }
+}
+
+function summarise(
+  planned: Planned[],
+  overflowed: number,
+  reingested: number,
+  bytesIn: number,
+): FirehoseRunSummary {
+  const summary: FirehoseRunSummary = {
+    recordsIn: planned.length,
+    ok: 0,
+    dropped: 0,
+    processingFailed: 0,
+    overflowed,
+    reingested,
+    bytesIn,
+    bytesOut: 0,
+    responseBytes: wrapperBytes(planned.length),
+  };
+  for (const p of planned) {
+    summary.responseBytes += p.entry === p.fallback ? p.fallbackSize : entryBytes(p.entry);
+    if (p.entry.result === 'Ok') {
+      summary.ok += 1;
+      summary.bytesOut += p.output?.data.byteLength ?? 0;
+    } else if (p.entry.result === 'Dropped') summary.dropped += 1;
+    else summary.processingFailed += 1;
+  }
+  return summary;
+}
+
+function logFailures(planned: Planned[], maxLines: number): void {
+  let logged = 0;
+  const byReason = new Map<string, number>();
+  for (const p of planned) {
+    if (p.entry.result !== 'ProcessingFailed') continue;
+    const reason = p.failureReason ?? 'ProcessingFailed';
+    if (logged < maxLines) {
+      logger.warn('Record answered ProcessingFailed', { ...coordinates(p.input), reason });
+      logged += 1;
+    } else byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  }
+  if (byReason.size > 0) {
+    logger.warn('More records answered ProcessingFailed (not logged one by one)', {
+      byReason: Object.fromEntries(byReason),
+    });
+  }
+}
+
+function emitMetrics(s: FirehoseRunSummary): void {
+  metrics.addMetric('FirehoseRecordsIn', MetricUnit.Count, s.recordsIn);
+  metrics.addMetric('FirehoseRecordsOk', MetricUnit.Count, s.ok);
+  metrics.addMetric('FirehoseRecordsDropped', MetricUnit.Count, s.dropped);
+  metrics.addMetric('FirehoseRecordsProcessingFailed', MetricUnit.Count, s.processingFailed);
+  metrics.addMetric('FirehoseRecordsOverflowed', MetricUnit.Count, s.overflowed);
+  metrics.addMetric('FirehoseRecordsReingested', MetricUnit.Count, s.reingested);
+  metrics.addMetric('FirehoseBytesIn', MetricUnit.Bytes, s.bytesIn);
+  metrics.addMetric('FirehoseBytesOut', MetricUnit.Bytes, s.bytesOut);
+  metrics.addMetric('FirehoseResponseBytes', MetricUnit.Bytes, s.responseBytes);
+}

@@ -1,0 +1,85 @@
+/**
+ * The vocabulary of a Firehose data-transformation Lambda, in AWS's own words (recordId, result, partitionKeys,
+ * kinesisRecordMetadata). See https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html.
+ */
+import type { FirehoseRecordMetadata } from 'aws-lambda';
+
+export type {
+  FirehoseRecordMetadata,
+  FirehoseTransformationEvent,
+  FirehoseTransformationEventRecord,
+  FirehoseTransformationResult,
+  FirehoseTransformationResultRecord,
+} from 'aws-lambda';
+
+/** Dynamic-partitioning metadata Firehose reads from an Ok record (`!{partitionKeyFromLambda:<name>}`). */
+export interface PartitionMetadata {
+  partitionKeys: Record<string, string>;
+}
+
+/**
+ * What a transform decides for one record.
+ * - `Ok`: deliver `data` (bytes, or a string sent as UTF-8), optionally with partition keys.
+ * - `Dropped`: intentionally not delivered (e.g. a CloudWatch Logs CONTROL_MESSAGE). Counts as success.
+ * - `ProcessingFailed`: the record's ORIGINAL data goes to the error output prefix; `reason` is logged (it must
+ *   not contain the payload).
+ */
+export type TransformOutcome =
+  | { result: 'Ok'; data: Uint8Array | string; metadata?: PartitionMetadata }
+  | { result: 'Dropped' }
+  | { result: 'ProcessingFailed'; reason: string };
+
+/** One record of the event, decoded once for the transform. */
+export interface FirehoseInputRecord {
+  recordId: string;
+  /** The record's bytes (base64-decoded). Do not mutate: the runner may return them on failure. */
+  data: Uint8Array;
+  /** Epoch milliseconds at which Firehose received the record. */
+  approximateArrivalTimestamp: number;
+  /**
+   * Present when the delivery stream reads from a Kinesis data stream: the record's coordinates in it. Firehose
+   * has usually de-aggregated KPL records already (then `subsequenceNumber` tells sub-records apart).
+   */
+  kinesisRecordMetadata?: FirehoseRecordMetadata;
+  /** 0-based position in the event. */
+  index: number;
+}
+
+/** Event-level facts handed to every transform call. */
+export interface TransformContext {
+  invocationId: string;
+  deliveryStreamArn: string;
+  /** Set when the delivery stream's source is a Kinesis data stream. */
+  sourceKinesisStreamArn?: string;
+  region: string;
+}
+
+/** A transform: pure where it can be; may be async. Throwing is allowed and yields ProcessingFailed. */
+export type RecordTransform = (
+  record: FirehoseInputRecord,
+  context: TransformContext,
+) => TransformOutcome | Promise<TransformOutcome>;
+
+/** An Ok record whose output did not fit in the response, handed to the re-ingestion hook. */
+export interface OverflowRecord {
+  record: FirehoseInputRecord;
+  /** The transformed output that did not fit. */
+  data: Uint8Array;
+  metadata?: PartitionMetadata;
+}
+
+export interface ReingestContext extends TransformContext {
+  /** Epoch milliseconds by which the hook must have returned (the invocation's time minus a safety margin). */
+  deadline: number;
+}
+
+/**
+ * Sends overflowing records somewhere they will be processed again (e.g. PutRecordBatch into the delivery
+ * stream) and returns the recordIds that are now safely stored there. Every record it does not return (or all
+ * of them, if it throws) is answered ProcessingFailed with its original data: nothing is lost.
+ * Those it returns are answered `Dropped` (their data now lives in the re-ingested copy).
+ */
+export type ReingestHook = (
+  records: readonly OverflowRecord[],
+  context: ReingestContext,
+) => Promise<Iterable<string>>;
