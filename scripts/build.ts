@@ -6,14 +6,18 @@
  */
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import archiver from 'archiver';
+import { ZipArchive } from 'archiver';
 import { build } from 'esbuild';
 import { functionNames, repoRoot } from './lib/functions';
 
 // Bundled CommonJS dependencies call require() for Node built-ins; ESM output needs it defined.
-const banner = "import { createRequire as __klkCreateRequire } from 'node:module'; const require = __klkCreateRequire(import.meta.url);";
+const banner =
+  "import { createRequire as __klkCreateRequire } from 'node:module'; const require = __klkCreateRequire(import.meta.url);";
 
-export async function buildFunction(name: string, outRoot = join(repoRoot, 'dist')): Promise<{ file: string; zip: string; bytes: number }> {
+export async function buildFunction(
+  name: string,
+  outRoot = join(repoRoot, 'dist'),
+): Promise<{ file: string; zip: string; bytes: number }> {
   const outDir = join(outRoot, name);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -34,7 +38,7 @@ export async function buildFunction(name: string, outRoot = join(repoRoot, 'dist
   const zip = join(outRoot, `${name}.zip`);
   await new Promise<void>((resolve, reject) => {
     const output = createWriteStream(zip);
-    const archive = archiver('zip', { zlib: { level: 9 } });
+    const archive = new ZipArchive({ zlib: { level: 9 } });
     output.on('close', () => resolve());
     archive.on('error', reject);
     archive.pipe(output);
@@ -54,6 +58,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   for (const name of requested.length > 0 ? requested : known) {
     const { file, bytes } = await buildFunction(name);
-    console.log(`${name.padEnd(36)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${file.replace(repoRoot, '')}`);
+    console.log(
+      `${name.padEnd(36)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${file.replace(repoRoot, '')}`,
+    );
   }
 }

@@ -6,4 +6,5 @@ import { inject } from 'vitest';
 
 Object.assign(process.env, inject('emulatorEnv'));
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// Silent by default: tests that check log lines spy on the logger.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

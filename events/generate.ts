@@ -1,0 +1,20 @@
+/**
+ * `npm run events`: regenerates the sample events that are built from code (KPL aggregates, gzipped CloudWatch
+ * Logs payloads). Hand-written samples in events/ are left alone. Output is deterministic.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kinesisEvents } from './generators/kinesis';
+
+const generators: Array<() => Record<string, unknown>> = [
+  kinesisEvents,
+  // Each area adds its generator here.
+];
+
+const dir = new URL('.', import.meta.url).pathname;
+for (const generate of generators) {
+  for (const [name, event] of Object.entries(generate())) {
+    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(event, null, 2)}\n`);
+    console.log(`events/${name}.json`);
+  }
+}

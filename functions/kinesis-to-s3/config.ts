@@ -1,0 +1,45 @@
+/** kinesis-to-s3 configuration: environment variables, validated at cold start (see README.md). */
+
+import { type FieldFilter, parseFieldFilter, parseProjection } from '../../shared/kinesis/select';
+import { ConfigError, defineConfig } from '../../shared/middleware/config';
+import { compileKeyTemplate, DEFAULT_KEY_TEMPLATE } from '../../shared/sinks/key-template';
+
+// S3 bucket naming rules (3-63 chars, lower-case letters, digits, dots, hyphens).
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function parsed<T>(variable: string, expected: string, text: string | undefined, parse: (text: string) => T) {
+  if (text === undefined) return undefined;
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new ConfigError(variable, `${expected}: ${(error as Error).message}`, text);
+  }
+}
+
+export const config = defineConfig((env) => {
+  const format = env.oneOf('INPUT_FORMAT', ['json', 'text', 'binary'] as const, 'json');
+  const keyTemplate = env.string('KEY_TEMPLATE', { default: DEFAULT_KEY_TEMPLATE });
+  parsed('KEY_TEMPLATE', 'a valid key template', keyTemplate, compileKeyTemplate);
+  const fields = env.list('FIELDS', []);
+  const filterText = env.optionalString('FILTER');
+  if (format !== 'json' && (fields.length > 0 || filterText !== undefined)) {
+    throw new ConfigError('FIELDS/FILTER', 'used only with INPUT_FORMAT=json', format);
+  }
+  return {
+    bucket: env.string('BUCKET_NAME', { pattern: BUCKET_NAME, describe: 'a valid S3 bucket name' }),
+    prefix: env.string('KEY_PREFIX', { default: 'data' }).replace(/^\/+|\/+$/g, ''),
+    keyTemplate,
+    deadLetterPrefix: env.string('DEAD_LETTER_PREFIX', { default: 'dead-letter' }).replace(/^\/+|\/+$/g, ''),
+    format,
+    compression: env.oneOf('COMPRESSION', ['gzip', 'none'] as const, 'gzip'),
+    // 5 GiB is PutObject's limit; objects are built in memory, so keep well within the function's memory.
+    maxObjectBytes: env.int('MAX_OBJECT_BYTES', { default: 64 * 1024 * 1024, min: 1024, max: 5 * 1024 ** 3 }),
+    sse: env.oneOf('SSE', ['AES256', 'aws:kms', 'none'] as const, 'AES256'),
+    kmsKeyId: env.optionalString('KMS_KEY_ID'),
+    projection: parseProjection(fields),
+    filter: parsed('FILTER', 'a JSON filter', filterText, parseFieldFilter) as FieldFilter | undefined,
+    includeMetadata: env.bool('INCLUDE_METADATA', false),
+  };
+});
+
+export type KinesisToS3Config = ReturnType<typeof config>;

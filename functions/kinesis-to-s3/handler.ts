@@ -1,0 +1,41 @@
+/**
+ * kinesis-to-s3: a Kinesis stream consumer that de-aggregates KPL records and writes each batch to S3 as
+ * newline-delimited JSON (gzip by default), reporting partial batch failures. See README.md.
+ */
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { processKinesisEvent } from '../../shared/kinesis/runner';
+import { kitHandler } from '../../shared/middleware';
+import { createS3DeadLetterSink } from '../../shared/sinks/s3-dead-letter';
+import { createS3NdjsonSink } from '../../shared/sinks/s3-ndjson';
+import { config } from './config';
+import { toNdjsonLine } from './transform';
+
+async function kinesisToS3(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
+  const settings = config();
+  const { response } = await processKinesisEvent(
+    event,
+    {
+      format: settings.format,
+      transform: (record) => toNdjsonLine(record, settings),
+      sink: createS3NdjsonSink({
+        bucket: settings.bucket,
+        prefix: settings.prefix,
+        keyTemplate: settings.keyTemplate,
+        compression: settings.compression,
+        maxObjectBytes: settings.maxObjectBytes,
+        sse: settings.sse,
+        kmsKeyId: settings.kmsKeyId,
+      }),
+      deadLetter: createS3DeadLetterSink({
+        bucket: settings.bucket,
+        prefix: settings.deadLetterPrefix,
+        sse: settings.sse,
+        kmsKeyId: settings.kmsKeyId,
+      }),
+    },
+    { remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY },
+  );
+  return response;
+}
+
+export const handler = kitHandler(kinesisToS3, { config });

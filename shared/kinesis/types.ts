@@ -1,0 +1,63 @@
+/** Types shared by the Kinesis batch runner and the sinks it writes to. */
+
+/** Where a user record came from: enough to find it again in the stream, never its payload. */
+export interface RecordCoordinates {
+  /** Stream name (from the event source ARN). */
+  stream: string;
+  shardId: string;
+  /** The parent Kinesis record's sequence number (what Lambda checkpoints on). */
+  sequenceNumber: string;
+  /** Index of the user record inside a KPL aggregate; 0 for plain records. */
+  subSequenceNumber: number;
+  partitionKey: string;
+  /** Milliseconds since the epoch. */
+  approximateArrivalTimestamp: number;
+}
+
+/** One de-aggregated, decoded user record handed to a consumer's transform. */
+export interface ConsumerRecord<TValue> {
+  coordinates: RecordCoordinates;
+  /** The user record's bytes (a view into the decoded event data). */
+  data: Uint8Array;
+  /** `data` decoded per the consumer's format: parsed JSON, UTF-8 text, or the bytes themselves. */
+  value: TValue;
+}
+
+/** A transformed record on its way to a sink. */
+export interface SinkItem<TOut> {
+  coordinates: RecordCoordinates;
+  value: TOut;
+}
+
+export interface SinkWriteContext {
+  /** Milliseconds left before the invocation times out (Infinity outside Lambda). */
+  remainingTimeMs(): number;
+}
+
+export interface SinkWriteResult {
+  /**
+   * Indexes (into the items passed to write) that were NOT durably written and should be retried by Lambda.
+   * Everything else counts as delivered.
+   */
+  failed: number[];
+}
+
+/** A destination with batched writes. Throwing means every item failed (transiently). */
+export interface Sink<TOut> {
+  write(items: SinkItem<TOut>[], context: SinkWriteContext): Promise<SinkWriteResult>;
+}
+
+/** Why a record could not be processed, with its coordinates and original bytes. */
+export interface DeadLetterEntry {
+  coordinates: RecordCoordinates;
+  /** Short machine-readable class, e.g. 'DecodeError', 'TransformError', 'KplInputError'. */
+  errorName: string;
+  reason: string;
+  /** The record's original bytes: the user record's, or the parent's raw event data when it did not decode. */
+  data: Uint8Array | string;
+}
+
+/** Where poison records go. Throwing means none of the entries was stored (the batch is then retried). */
+export interface DeadLetterSink {
+  write(entries: DeadLetterEntry[], context: SinkWriteContext): Promise<void>;
+}

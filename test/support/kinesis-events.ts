@@ -1,0 +1,98 @@
+/**
+ * Reading a stream the way Lambda's event source mapping does, and shaping what it reads into the exact
+ * KinesisStreamEvent Lambda would deliver. Used by integration tests and by `npm start`.
+ */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type _Record as KinesisRecord,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+
+export interface EventShape {
+  streamArn: string;
+  shardId: string;
+  region?: string;
+}
+
+/** One record as Lambda's event source mapping delivers it (data base64, arrival time in seconds). */
+export function toLambdaRecord(record: KinesisRecord, shape: EventShape): KinesisStreamRecord {
+  const region = shape.region ?? 'us-east-1';
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: record.PartitionKey!,
+      sequenceNumber: record.SequenceNumber!,
+      data: Buffer.from(record.Data!).toString('base64'),
+      approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${shape.shardId}:${record.SequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: `arn:aws:iam::000000000000:role/kinesis-lambda-kit-local`,
+    awsRegion: region,
+    eventSourceARN: shape.streamArn,
+  };
+}
+
+export function toLambdaEvent(records: KinesisRecord[], shape: EventShape): KinesisStreamEvent {
+  return { Records: records.map((record) => toLambdaRecord(record, shape)) };
+}
+
+export async function listShardIds(client: KinesisClient, streamName: string): Promise<string[]> {
+  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: streamName }));
+  return Shards.map((shard) => shard.ShardId!);
+}
+
+/**
+ * Reads a shard from a position in batches of at most `batchSize` records, as the event source mapping does,
+ * until it has caught up. `after` resumes after a sequence number; `at` re-reads from one (a retry).
+ */
+export async function readShard(
+  client: KinesisClient,
+  streamName: string,
+  shardId: string,
+  options: { batchSize?: number; at?: string; after?: string } = {},
+): Promise<KinesisRecord[][]> {
+  const position = options.at
+    ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER' as const, StartingSequenceNumber: options.at }
+    : options.after
+      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, StartingSequenceNumber: options.after }
+      : { ShardIteratorType: 'TRIM_HORIZON' as const };
+  let { ShardIterator: iterator } = await client.send(
+    new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ...position }),
+  );
+  const batches: KinesisRecord[][] = [];
+  while (iterator) {
+    const page = await client.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 1000 }),
+    );
+    if (!page.Records || page.Records.length === 0) break;
+    batches.push(page.Records);
+    iterator = page.NextShardIterator;
+    if (page.MillisBehindLatest === 0 && page.Records.length < (options.batchSize ?? 1000)) break;
+  }
+  return batches;
+}
+
+/** A minimal Lambda context for invoking handlers in-process. */
+export function lambdaContext(functionName: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `local-${Math.random().toString(16).slice(2)}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,297 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { processKinesisEvent } from '../../../shared/kinesis/runner';
+import type { DeadLetterEntry, DeadLetterSink, Sink, SinkItem } from '../../../shared/kinesis/types';
+import { aggregate } from '../../../shared/kpl';
+
+const ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/orders';
+const SHARD = 'shardId-000000000003';
+
+function event(datas: Array<string | Uint8Array>, options: { raw?: boolean } = {}): KinesisStreamEvent {
+  return {
+    Records: datas.map((data, index) => {
+      const sequenceNumber = String(49_590_000_000_000_000_000n + BigInt(index) * 10n);
+      return {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: `pk-${index}`,
+          sequenceNumber,
+          data: options.raw && typeof data === 'string' ? data : Buffer.from(data).toString('base64'),
+          approximateArrivalTimestamp: 1_763_800_000 + index,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${SHARD}:${sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::123456789012:role/x',
+        awsRegion: 'us-east-1',
+        eventSourceARN: ARN,
+      };
+    }),
+  };
+}
+
+/** An in-memory sink whose writes fail for the items a predicate picks (a test double of our own interface). */
+function memorySink(failWhen: (item: SinkItem<string>) => boolean = () => false) {
+  const written: SinkItem<string>[] = [];
+  const sink: Sink<string> = {
+    async write(items) {
+      const failed: number[] = [];
+      items.forEach((item, index) => (failWhen(item) ? failed.push(index) : written.push(item)));
+      return { failed };
+    },
+  };
+  return { sink, written };
+}
+
+function memoryDeadLetter(fail = false) {
+  const entries: DeadLetterEntry[] = [];
+  const deadLetter: DeadLetterSink = {
+    async write(batch) {
+      if (fail) throw new Error('dead-letter store unavailable');
+      entries.push(...batch);
+    },
+  };
+  return { deadLetter, entries };
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const passThrough = ({ value }: { value: unknown }) => JSON.stringify(value);
+
+describe('processKinesisEvent', () => {
+  it('returns an empty batchItemFailures when everything is written', async () => {
+    const { sink, written } = memorySink();
+    const { deadLetter } = memoryDeadLetter();
+    const result = await processKinesisEvent(event([json({ a: 1 }), json({ a: 2 })]), {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter,
+    });
+    expect(result.response).toEqual({ batchItemFailures: [] });
+    expect(written.map((item) => item.value)).toEqual(['{"a":1}', '{"a":2}']);
+    expect(written[1]!.coordinates).toMatchObject({
+      stream: 'orders',
+      shardId: SHARD,
+      subSequenceNumber: 0,
+      partitionKey: 'pk-1',
+    });
+    expect(written[1]!.coordinates.approximateArrivalTimestamp).toBe(1_763_800_001_000);
+  });
+
+  it('reports only the earliest failed parent', async () => {
+    const input = event([0, 1, 2, 3, 4].map((n) => json({ n })));
+    const { sink } = memorySink((item) => item.value === '{"n":3}' || item.value === '{"n":1}');
+    const result = await processKinesisEvent(input, {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter: memoryDeadLetter().deadLetter,
+    });
+    expect(result.response.batchItemFailures).toEqual([
+      { itemIdentifier: input.Records[1]!.kinesis.sequenceNumber },
+    ]);
+    expect(result.summary).toMatchObject({ delivered: 3, failed: 2 });
+  });
+
+  it('fails the earliest parent with items when the sink throws', async () => {
+    const input = event(['not json', json({ ok: true }), json({ ok: true })]);
+    const sink: Sink<string> = {
+      write: async () => {
+        throw new Error('SlowDown');
+      },
+    };
+    const { deadLetter, entries } = memoryDeadLetter();
+    const result = await processKinesisEvent(input, {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter,
+    });
+    // Parent 0 was poison and dead-lettered, so the retry starts at parent 1.
+    expect(result.response.batchItemFailures).toEqual([
+      { itemIdentifier: input.Records[1]!.kinesis.sequenceNumber },
+    ]);
+    expect(entries).toHaveLength(1);
+  });
+
+  it('dead-letters undecodable and throwing records with coordinates, without blocking the shard', async () => {
+    const input = event([
+      '{"broken"',
+      Buffer.from([0xff, 0xfe, 0x00]),
+      json({ boom: true }),
+      json({ fine: 1 }),
+    ]);
+    const { sink, written } = memorySink();
+    const { deadLetter, entries } = memoryDeadLetter();
+    const result = await processKinesisEvent(input, {
+      format: 'json',
+      transform: ({ value }) => {
+        if ((value as { boom?: boolean }).boom) throw new TypeError('cannot transform boom');
+        return JSON.stringify(value);
+      },
+      sink,
+      deadLetter,
+    });
+    expect(result.response.batchItemFailures).toEqual([]);
+    expect(written).toHaveLength(1);
+    expect(entries.map((entry) => [entry.errorName, entry.coordinates.sequenceNumber])).toEqual([
+      ['RecordDecodeError', input.Records[0]!.kinesis.sequenceNumber],
+      ['RecordDecodeError', input.Records[1]!.kinesis.sequenceNumber],
+      ['TypeError', input.Records[2]!.kinesis.sequenceNumber],
+    ]);
+    expect(entries[0]!.reason).toMatch(/not valid JSON/);
+    expect(entries[1]!.reason).toBe('data is not valid UTF-8');
+    expect(Buffer.from(entries[2]!.data as Uint8Array).toString()).toBe('{"boom":true}');
+  });
+
+  it('dead-letters a record whose data is not base64, keeping the raw string', async () => {
+    const input = event(['%%% not base64 %%%', json({ fine: 1 })], { raw: true });
+    input.Records[1]!.kinesis.data = Buffer.from(json({ fine: 1 })).toString('base64');
+    const { sink, written } = memorySink();
+    const { deadLetter, entries } = memoryDeadLetter();
+    const result = await processKinesisEvent(input, {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter,
+    });
+    expect(result.response.batchItemFailures).toEqual([]);
+    expect(written).toHaveLength(1);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ errorName: 'KplInputError', data: '%%% not base64 %%%' });
+  });
+
+  it('hands poison records back to Lambda when the dead-letter store fails', async () => {
+    const input = event([json({ a: 1 }), 'nope', json({ a: 2 })]);
+    const { sink } = memorySink();
+    const result = await processKinesisEvent(input, {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter: memoryDeadLetter(true).deadLetter,
+    });
+    expect(result.response.batchItemFailures).toEqual([
+      { itemIdentifier: input.Records[1]!.kinesis.sequenceNumber },
+    ]);
+  });
+
+  it('de-aggregates KPL records and fails the parent if any of its user records fails', async () => {
+    const [blob] = aggregate([1, 2, 3].map((n) => ({ data: json({ n }), partitionKey: `user-${n}` })));
+    const input = event([json({ n: 0 }), blob!.data, json({ n: 4 })]);
+    const { sink, written } = memorySink((item) => item.value === '{"n":2}');
+    const result = await processKinesisEvent(input, {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter: memoryDeadLetter().deadLetter,
+    });
+    expect(result.summary.userRecords).toBe(5);
+    expect(result.response.batchItemFailures).toEqual([
+      { itemIdentifier: input.Records[1]!.kinesis.sequenceNumber },
+    ]);
+    const sub = written.find((item) => item.value === '{"n":3}')!;
+    expect(sub.coordinates).toMatchObject({ subSequenceNumber: 2, partitionKey: 'user-3' });
+  });
+
+  it('counts filtered records as handled', async () => {
+    const { sink, written } = memorySink();
+    const result = await processKinesisEvent(event([json({ keep: true }), json({ keep: false })]), {
+      format: 'json',
+      transform: ({ value }) => ((value as { keep: boolean }).keep ? 'kept' : undefined),
+      sink,
+      deadLetter: memoryDeadLetter().deadLetter,
+    });
+    expect(result.response.batchItemFailures).toEqual([]);
+    expect(written).toHaveLength(1);
+    expect(result.summary.filtered).toBe(1);
+  });
+
+  it('accepts an empty batch and rejects something that is not a Kinesis event', async () => {
+    const consumer = {
+      format: 'text' as const,
+      transform: () => 'x',
+      ...memorySink(),
+      ...memoryDeadLetter(),
+    };
+    expect((await processKinesisEvent({ Records: [] }, consumer)).response).toEqual({
+      batchItemFailures: [],
+    });
+    await expect(processKinesisEvent({} as KinesisStreamEvent, consumer)).rejects.toThrow(/no Records array/);
+    const noSequence = event(['x']);
+    noSequence.Records[0]!.kinesis.sequenceNumber = '';
+    await expect(processKinesisEvent(noSequence, consumer)).rejects.toThrow(
+      /Records\[0\] has no kinesis.sequenceNumber/,
+    );
+  });
+
+  it('never loses a record: each is delivered, filtered, dead-lettered, or at/after the reported parent', async () => {
+    // kind per record: 0 ok, 1 sink fails, 2 poison, 3 filtered
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        async (kinds, dlFails) => {
+          const input = event(kinds.map((kind, i) => (kind === 2 ? `poison-${i}` : json({ i, kind }))));
+          const { sink, written } = memorySink(
+            (item) => (JSON.parse(item.value) as { kind: number }).kind === 1,
+          );
+          const { deadLetter, entries } = memoryDeadLetter(dlFails);
+          const { response } = await processKinesisEvent(input, {
+            format: 'json',
+            transform: ({ value }) =>
+              (value as { kind: number }).kind === 3 ? undefined : JSON.stringify(value),
+            sink,
+            deadLetter,
+          });
+          expect(response.batchItemFailures.length).toBeLessThanOrEqual(1);
+          const retryFrom = response.batchItemFailures[0]?.itemIdentifier;
+          const retryIndex =
+            retryFrom === undefined
+              ? kinds.length
+              : input.Records.findIndex((r) => r.kinesis.sequenceNumber === retryFrom);
+          expect(retryIndex).toBeGreaterThanOrEqual(0);
+          const writtenIndexes = new Set(written.map((item) => (JSON.parse(item.value) as { i: number }).i));
+          const deadIndexes = new Set(
+            entries.map((entry) =>
+              input.Records.findIndex((r) => r.kinesis.sequenceNumber === entry.coordinates.sequenceNumber),
+            ),
+          );
+          kinds.forEach((kind, i) => {
+            if (i >= retryIndex) return; // re-delivered by Lambda
+            const handled = kind === 3 || writtenIndexes.has(i) || deadIndexes.has(i);
+            expect(handled, `record ${i} (kind ${kind}) before the retry point must be handled`).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('poison log lines', () => {
+  it('name coordinates and the reason, never the payload', async () => {
+    const { logger } = await import('../../../shared/middleware/observability');
+    const lines: unknown[] = [];
+    const original = logger.warn.bind(logger);
+    logger.warn = ((...args: unknown[]) => {
+      lines.push(args);
+    }) as typeof logger.warn;
+    try {
+      await processKinesisEvent(event(['secret-token-123', '{"card":"4111"']), {
+        format: 'json',
+        transform: passThrough,
+        ...memorySink(),
+        ...memoryDeadLetter(),
+      });
+    } finally {
+      logger.warn = original;
+    }
+    expect(lines).toHaveLength(2);
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/secret-token|4111/);
+    expect(text).toContain('49590000000000000000');
+    expect(text).toContain('data is not valid JSON');
+  });
+});
