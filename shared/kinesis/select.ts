@@ -93,10 +93,12 @@ export function project(value: unknown, paths: readonly string[][]): unknown {
     let target = out;
     for (let i = 0; i < path.length - 1; i++) {
       const key = path[i]!;
-      const next = target[key];
-      target = (
-        next !== null && typeof next === 'object' ? next : (target[key] = Object.create(null) as object)
-      ) as Record<string, unknown>;
+      let next = target[key];
+      if (next === null || typeof next !== 'object') {
+        next = Object.create(null) as Record<string, unknown>;
+        target[key] = next;
+      }
+      target = next as Record<string, unknown>;
     }
     target[path.at(-1)!] = hit.value;
   }

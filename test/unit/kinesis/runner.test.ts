@@ -38,7 +38,10 @@ function memorySink(failWhen: (item: SinkItem<string>) => boolean = () => false)
   const sink: Sink<string> = {
     async write(items) {
       const failed: number[] = [];
-      items.forEach((item, index) => (failWhen(item) ? failed.push(index) : written.push(item)));
+      items.forEach((item, index) => {
+        if (failWhen(item)) failed.push(index);
+        else written.push(item);
+      });
       return { failed };
     },
   };
