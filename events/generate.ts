@@ -4,10 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { firehoseEvents } from './generators/firehose';
 import { kinesisEvents } from './generators/kinesis';
 
 const generators: Array<() => Record<string, unknown>> = [
   kinesisEvents,
+  firehoseEvents,
   // Each area adds its generator here.
 ];
 

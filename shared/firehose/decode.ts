@@ -36,7 +36,10 @@ export function encodeUtf8(text: string): Uint8Array {
  * Throws {@link InvalidUtf8Error} or {@link InvalidJsonError} ("empty record", "invalid JSON (SyntaxError)").
  */
 export function parseJsonRecord(bytes: Uint8Array): unknown {
-  const text = decodeUtf8(bytes);
+  return parseJsonText(decodeUtf8(bytes));
+}
+
+function parseJsonText(text: string): unknown {
   if (text.trim() === '') throw new InvalidJsonError('empty record: expected a JSON document');
   try {
     return JSON.parse(text);
@@ -47,4 +50,21 @@ export function parseJsonRecord(bytes: Uint8Array): unknown {
       cause: error,
     });
   }
+}
+
+/**
+ * One JSON document as a single line: the value, and the ORIGINAL text (trimmed) with its line breaks removed.
+ * JSON allows raw CR/LF only as whitespace between tokens, so removing them changes nothing else: numbers
+ * beyond 2^53 and string escapes stay byte for byte (re-serialising with JSON.stringify would not keep them).
+ *
+ * @example
+ * ```ts
+ * const { value, text } = parseJsonLine(record.data);
+ * return ok(`${text}\n`);
+ * ```
+ */
+export function parseJsonLine(bytes: Uint8Array): { value: unknown; text: string } {
+  const text = decodeUtf8(bytes).trim();
+  const value = parseJsonText(text);
+  return { value, text: /[\r\n]/.test(text) ? text.replace(/[\r\n]+/g, '') : text };
 }

@@ -22,7 +22,7 @@
  */
 import type { PartitionMetadata, TransformOutcome } from './types';
 
-export { decodeUtf8, encodeUtf8, parseJsonRecord } from './decode';
+export { decodeUtf8, encodeUtf8, parseJsonLine, parseJsonRecord } from './decode';
 export { InvalidJsonError, InvalidUtf8Error, RecordRejectedError } from './errors';
 export {
   FIREHOSE_PUT_LIMITS,
