@@ -59,12 +59,13 @@ async function run(handler: Handler, event: FirehoseTransformationEvent) {
   return result;
 }
 
-let warn: ReturnType<typeof vi.spyOn>;
+let warn: ReturnType<typeof spyOnWarn>;
+const spyOnWarn = () => vi.spyOn(logger, 'warn');
 const reasons = () => warn.mock.calls.map((call) => (call[1] as { reason?: string })?.reason);
 
 beforeEach(() => {
   setEnv({});
-  warn = vi.spyOn(logger, 'warn');
+  warn = spyOnWarn();
 });
 afterEach(() => {
   vi.restoreAllMocks();
