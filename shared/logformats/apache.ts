@@ -1,0 +1,594 @@
+/**
+ * Apache access-log lines (Common and Combined Log Format) read by a hand-written, index-based scanner over the
+ * line's UTF-8 bytes: every byte is looked at a bounded number of times, so time is linear in the line length
+ * whatever the input (AWS's blueprint regex backtracks through `"(.+?)" (\d{3})` on long quoted runs).
+ *
+ *   LogFormat "%h %l %u %t \"%r\" %>s %b" common
+ *   LogFormat "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"" combined
+ *
+ * Accepted beyond AWS's blueprint regex (`^([\d.]+) (\S+) (\S+) \[([\w:/]+)(\s[\+\-]\d{4}){0,1}\] "(.+?)"
+ * (\d{3}) (\d+)`): IPv6 hosts and hostnames (`%h` is whatever Apache logged), a bytes value of `-` (Apache's
+ * CLF way of writing "no bytes sent", read as 0), `\"` and `\\` inside quoted fields (Apache's own escapes, kept
+ * as logged), the referrer and user agent of the combined format, and trailing fields after them (`%D`,
+ * `%I %O`, ...), which are ignored as AWS's regex ignores them.
+ *
+ * Two ways in: {@link parseApacheLine} for one line as a string (an {@link ApacheLogEntry}), and
+ * {@link apacheRecordToJson} for a whole Firehose record, bytes to NDJSON bytes, with no string in between.
+ *
+ * @example
+ * ```ts
+ * const entry = parseApacheLine('::1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 -');
+ * entry.timestampUtc; // '2000-10-10T20:55:36.000Z'
+ * apacheToJson(entry); // '{"host":"::1","ident":"-",...}'
+ * ```
+ */
+import { ascii, ByteWriter, charColumn, textOf } from './bytes';
+import { type CsvLineEnding, csvRecord } from './csv';
+import { LogParseError } from './errors';
+import { jsonString, jsonStringOrNull } from './json';
+import { forEachLine } from './lines';
+import { digitsAtBytes, epochMs, isoUtc, monthOf } from './time';
+
+/** One access-log line. Quoted fields keep Apache's backslash escapes as logged. */
+export interface ApacheLogEntry {
+  /** `%h`: the client as logged: an IPv4 or IPv6 address, or a hostname when HostnameLookups is on. */
+  host: string;
+  /** `%l`: identd name, almost always `-`. */
+  ident: string;
+  /** `%u`: the authenticated user, or `-`. */
+  authuser: string;
+  /** `%t` without its brackets, exactly as logged: `10/Oct/2000:13:55:36 -0700`. */
+  datetime: string;
+  /** The same instant in UTC, ISO-8601: `2000-10-10T20:55:36.000Z`. */
+  timestampUtc: string;
+  /** The logged UTC offset (`-0700`); null when the line has none, and the time is then read as UTC. */
+  timezone: string | null;
+  /** `%r`: the request line, e.g. `GET /index.html HTTP/1.1` (or `-`). */
+  request: string;
+  /** First word of the request line (the method); null when the request line has no space. */
+  verb: string | null;
+  /** The request target, between the method and the protocol; null when the request line has no space. */
+  path: string | null;
+  /** Last word of a request line of three or more words (`HTTP/1.1`); null otherwise (HTTP/0.9, `-`). */
+  protocol: string | null;
+  /** `%>s`: the final status code. */
+  response: number;
+  /** `%b`: response size in bytes; 0 when Apache logged `-`. */
+  bytes: number;
+  /** `%{Referer}i` in the combined format; null in the common format. */
+  referrer: string | null;
+  /** `%{User-Agent}i` in the combined format; null in the common format or when absent. */
+  agent: string | null;
+}
+
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Byte offsets of the fields of the last scanned line; one instance is reused for every line. */
+class ApacheScan {
+  lineStart = 0;
+  hostEnd = 0;
+  identEnd = 0;
+  userEnd = 0;
+  datetimeStart = 0;
+  datetimeEnd = 0;
+  requestStart = 0;
+  requestEnd = 0;
+  /** First and last space inside the request line, or -1. */
+  firstSpace = -1;
+  lastSpace = -1;
+  response = 0;
+  bytes = 0;
+  referrerStart = -1;
+  referrerEnd = -1;
+  agentStart = -1;
+  agentEnd = -1;
+}
+
+const scan = new ApacheScan();
+
+function fail(bytes: Uint8Array, lineStart: number, index: number, problem: string): never {
+  throw new LogParseError('apache', problem, charColumn(bytes, lineStart, index));
+}
+
+/*
+ * JSON output. Keys follow the order of the line, so one pass reads the line and writes the object:
+ *   host ident authuser | @timestamp timezone @timestamp_utc datetime | request verb path protocol |
+ *   response bytes | referrer agent
+ * Everything between authuser and request depends only on the bracketed timestamp, so it is pre-encoded once per
+ * distinct timestamp (they repeat across a batch) and copied as one block.
+ */
+const K_HOST = ascii('{"host":');
+const K_IDENT = ascii(',"ident":');
+const K_USER = ascii(',"authuser":');
+const K_REQUEST = ascii(',"request":');
+const K_VERB = ascii(',"verb":');
+const K_PATH = ascii(',"path":');
+const K_PROTOCOL = ascii(',"protocol":');
+const K_RESPONSE = ascii(',"response":');
+const K_BYTES = ascii(',"bytes":');
+const K_REFERRER = ascii(',"referrer":');
+const K_AGENT = ascii(',"agent":');
+const K_END = ascii('}\n');
+const NULL = ascii('null');
+
+// The last distinct timestamp: its bytes, and what it contributes to the entry and to the JSON.
+const cachedDatetime = new Uint8Array(26);
+let cachedLength = 0;
+let cachedUtc = '';
+let cachedZone: string | null = null;
+let cachedJson: Uint8Array = new Uint8Array(0);
+
+function sameAsCached(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== cachedLength) return false;
+  for (let i = 0; i < cachedLength; i++) if (bytes[start + i] !== cachedDatetime[i]) return false;
+  return true;
+}
+
+const TIMESTAMP_SHAPE = 'expected a timestamp like 10/Oct/2000:13:55:36 -0700';
+
+/** Validates `dd/Mon/yyyy:HH:mm:ss[ +hhmm]` at bytes[start, end) and makes it the cached timestamp. */
+function readDatetime(bytes: Uint8Array, lineStart: number, start: number, end: number): void {
+  const n = end - start;
+  if (n !== 20 && n !== 26) fail(bytes, lineStart, start, TIMESTAMP_SHAPE);
+  const day = digitsAtBytes(bytes, start, 2, end);
+  const month = monthOf(bytes[start + 3]!, bytes[start + 4]!, bytes[start + 5]!);
+  const year = digitsAtBytes(bytes, start + 7, 4, end);
+  const hour = digitsAtBytes(bytes, start + 12, 2, end);
+  const minute = digitsAtBytes(bytes, start + 15, 2, end);
+  const second = digitsAtBytes(bytes, start + 18, 2, end);
+  if (
+    day < 0 ||
+    month === 0 ||
+    year < 0 ||
+    hour < 0 ||
+    minute < 0 ||
+    second < 0 ||
+    bytes[start + 2] !== 0x2f ||
+    bytes[start + 6] !== 0x2f ||
+    bytes[start + 11] !== 0x3a ||
+    bytes[start + 14] !== 0x3a ||
+    bytes[start + 17] !== 0x3a
+  ) {
+    fail(bytes, lineStart, start, TIMESTAMP_SHAPE);
+  }
+  let ms = epochMs(year, month, day, hour, minute, second);
+  if (ms === null) fail(bytes, lineStart, start, 'invalid date or time');
+  let zone: string | null = null;
+  if (n === 26) {
+    const sign = bytes[start + 21];
+    const hh = digitsAtBytes(bytes, start + 22, 2, end);
+    const mm = digitsAtBytes(bytes, start + 24, 2, end);
+    if (bytes[start + 20] !== SPACE || (sign !== 0x2b && sign !== 0x2d) || hh < 0 || mm < 0 || mm > 59) {
+      fail(bytes, lineStart, start + 20, 'expected a UTC offset like -0700');
+    }
+    zone = textOf(bytes, start + 21, end);
+    const offsetMs = (hh * 60 + mm) * 60_000;
+    ms = sign === 0x2b ? ms - offsetMs : ms + offsetMs;
+  }
+  const datetime = textOf(bytes, start, end);
+  cachedDatetime.set(bytes.subarray(start, end));
+  cachedLength = n;
+  cachedUtc = isoUtc(ms);
+  cachedZone = zone;
+  cachedJson = ascii(
+    `,"@timestamp":"${cachedUtc}","timezone":${zone === null ? 'null' : `"${zone}"`},"@timestamp_utc":"${cachedUtc}","datetime":"${datetime}"`,
+  );
+}
+
+/** Rewrites the JSON string just written for bytes[start, end) (at w.pos = `at`) through JSON.stringify. */
+function escapeField(
+  w: ByteWriter,
+  at: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  rest: number,
+): void {
+  w.pos = at;
+  w.text(JSON.stringify(textOf(bytes, start, end)));
+  w.ensure(rest);
+}
+
+function writeConstant(w: ByteWriter, constant: Uint8Array): void {
+  const buf = w.buf;
+  let pos = w.pos;
+  for (let i = 0; i < constant.length; i++) buf[pos++] = constant[i]!;
+  w.pos = pos;
+}
+
+/** A JSON string of bytes[start, end) known to need no escaping; capacity already ensured. */
+function writeSafeString(w: ByteWriter, bytes: Uint8Array, start: number, end: number): void {
+  const buf = w.buf;
+  let pos = w.pos;
+  buf[pos++] = QUOTE;
+  for (let i = start; i < end; i++) buf[pos++] = bytes[i]!;
+  buf[pos++] = QUOTE;
+  w.pos = pos;
+}
+
+/**
+ * Copies a space-terminated token starting at `i` into the output as a JSON string and returns the index of
+ * the space. Throws when the token is empty or not followed by a space.
+ */
+function writeToken(
+  w: ByteWriter,
+  bytes: Uint8Array,
+  lineStart: number,
+  i: number,
+  end: number,
+  name: string,
+): number {
+  const start = i;
+  const at = w.pos;
+  const buf = w.buf;
+  let pos = at;
+  let escapes = false;
+  buf[pos++] = QUOTE;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c <= QUOTE || c === BACKSLASH) {
+      if (c === SPACE) break;
+      if (c !== 0x21) escapes = true;
+    }
+    buf[pos++] = c;
+  }
+  if (i === start) fail(bytes, lineStart, i, `expected ${name}`);
+  if (i === end) fail(bytes, lineStart, i, `expected a space after ${name}`);
+  buf[pos++] = QUOTE;
+  w.pos = pos;
+  if (escapes) escapeField(w, at, bytes, start, i, 2 * (end - i) + 512);
+  return i;
+}
+
+// Set by writeQuoted: the first and last space of the field it copied (-1 when none).
+let firstSpaceSeen = -1;
+let lastSpaceSeen = -1;
+
+/**
+ * Copies a quoted field whose content starts at `i` into the output as a JSON string and returns the index of
+ * its closing quote (-1 when there is none). A backslash escapes the byte after it (Apache's `\"`, `\\`).
+ */
+function writeQuoted(w: ByteWriter, bytes: Uint8Array, i: number, end: number): number {
+  const start = i;
+  const at = w.pos;
+  const buf = w.buf;
+  let pos = at;
+  let escapes = false;
+  let firstSpace = -1;
+  let lastSpace = -1;
+  buf[pos++] = QUOTE;
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c <= QUOTE || c === BACKSLASH) {
+      if (c === QUOTE) break;
+      if (c === SPACE) {
+        if (firstSpace < 0) firstSpace = i;
+        lastSpace = i;
+      } else if (c === BACKSLASH) {
+        escapes = true;
+        buf[pos++] = c;
+        if (++i === end) break;
+      } else if (c < 0x20) {
+        escapes = true;
+      }
+    }
+    buf[pos++] = bytes[i]!;
+  }
+  if (i >= end) return -1;
+  buf[pos++] = QUOTE;
+  w.pos = pos;
+  firstSpaceSeen = firstSpace;
+  lastSpaceSeen = lastSpace;
+  if (escapes) escapeField(w, at, bytes, start, i, 2 * (end - i) + 512);
+  return i;
+}
+
+/**
+ * Scans the line at bytes[start, end) (no terminator), recording field offsets in `scan` and writing the line's
+ * JSON object (and a newline) to `w` as it goes. Throws {@link LogParseError}; the caller discards partial
+ * output. Callers that only want the fields pass a scratch writer.
+ */
+function scanLine(bytes: Uint8Array, start: number, end: number, w: ByteWriter): ApacheScan {
+  const s = scan;
+  s.lineStart = start;
+  // Room for the whole object without escaping: constants, the timestamp block, and the request written twice.
+  w.ensure(2 * (end - start) + 512);
+
+  // %h %l %u
+  writeConstant(w, K_HOST);
+  let i = writeToken(w, bytes, start, start, end, 'a host');
+  s.hostEnd = i;
+  writeConstant(w, K_IDENT);
+  i = writeToken(w, bytes, start, i + 1, end, 'ident');
+  s.identEnd = i;
+  writeConstant(w, K_USER);
+  i = writeToken(w, bytes, start, i + 1, end, 'authuser');
+  s.userEnd = i;
+
+  // [%t]
+  i++;
+  if (i >= end || bytes[i] !== 0x5b) fail(bytes, start, i, "expected '['");
+  const datetimeStart = i + 1;
+  let close = datetimeStart;
+  while (close < end && bytes[close] !== 0x5d) close++;
+  if (close === end) fail(bytes, start, end, "expected ']'");
+  if (!sameAsCached(bytes, datetimeStart, close)) {
+    readDatetime(bytes, start, datetimeStart, close);
+    w.ensure(2 * (end - close) + 512);
+  }
+  s.datetimeStart = datetimeStart;
+  s.datetimeEnd = close;
+  w.buf.set(cachedJson, w.pos);
+  w.pos += cachedJson.length;
+
+  // "%r", then verb, path and protocol from its first and last space.
+  i = close + 1;
+  if (i >= end || bytes[i] !== SPACE) fail(bytes, start, i, "expected ' '");
+  if (i + 1 >= end || bytes[i + 1] !== QUOTE) fail(bytes, start, i + 1, "expected '\"'");
+  const requestStart = i + 2;
+  writeConstant(w, K_REQUEST);
+  const requestAt = w.pos;
+  const requestEnd = writeQuoted(w, bytes, requestStart, end);
+  if (requestEnd < 0) fail(bytes, start, end, "expected '\"' closing the request");
+  const escaped = w.pos - requestAt !== requestEnd - requestStart + 2;
+  const firstSpace = firstSpaceSeen;
+  const lastSpace = lastSpaceSeen;
+  s.requestStart = requestStart;
+  s.requestEnd = requestEnd;
+  s.firstSpace = firstSpace;
+  s.lastSpace = lastSpace;
+  const hasProtocol = lastSpace > firstSpace;
+  const rest = 2 * (end - requestEnd) + 512;
+  writeConstant(w, K_VERB);
+  if (firstSpace < 0) {
+    writeConstant(w, NULL);
+    writeConstant(w, K_PATH);
+    writeConstant(w, NULL);
+  } else if (escaped) {
+    const pathEnd = hasProtocol ? lastSpace : requestEnd;
+    w.text(JSON.stringify(textOf(bytes, requestStart, firstSpace)));
+    w.text(`,"path":${JSON.stringify(textOf(bytes, firstSpace + 1, pathEnd))}`);
+    w.ensure(rest);
+  } else {
+    writeSafeString(w, bytes, requestStart, firstSpace);
+    writeConstant(w, K_PATH);
+    writeSafeString(w, bytes, firstSpace + 1, hasProtocol ? lastSpace : requestEnd);
+  }
+  writeConstant(w, K_PROTOCOL);
+  if (!hasProtocol) writeConstant(w, NULL);
+  else if (escaped) escapeField(w, w.pos, bytes, lastSpace + 1, requestEnd, rest);
+  else writeSafeString(w, bytes, lastSpace + 1, requestEnd);
+
+  // %>s %b
+  i = requestEnd + 1;
+  if (i >= end || bytes[i] !== SPACE) fail(bytes, start, i, "expected ' '");
+  const response = digitsAtBytes(bytes, i + 1, 3, end);
+  if (response < 0) fail(bytes, start, i + 1, 'expected a 3-digit status');
+  s.response = response;
+  writeConstant(w, K_RESPONSE);
+  w.uint(response);
+  i += 4;
+  if (i >= end || bytes[i] !== SPACE) fail(bytes, start, i, "expected ' '");
+  i++;
+  let size = 0;
+  if (i < end && bytes[i] === 0x2d) {
+    i++;
+  } else {
+    const digitsStart = i;
+    for (; i < end; i++) {
+      const d = bytes[i]! - 48;
+      if (d < 0 || d > 9) break;
+      size = size * 10 + d;
+    }
+    if (i === digitsStart || i - digitsStart > 15)
+      fail(bytes, start, digitsStart, 'expected a byte count or -');
+  }
+  if (i < end && bytes[i] !== SPACE) fail(bytes, start, i, "expected ' ' or the end of the line");
+  s.bytes = size;
+  writeConstant(w, K_BYTES);
+  w.uint(size);
+
+  // Combined: "%{Referer}i" "%{User-Agent}i"; anything after them is ignored.
+  s.referrerStart = -1;
+  s.referrerEnd = -1;
+  s.agentStart = -1;
+  s.agentEnd = -1;
+  writeConstant(w, K_REFERRER);
+  if (i + 1 < end && bytes[i + 1] === QUOTE) {
+    const referrerEnd = writeQuoted(w, bytes, i + 2, end);
+    if (referrerEnd < 0) fail(bytes, start, end, "expected '\"' closing the referrer");
+    s.referrerStart = i + 2;
+    s.referrerEnd = referrerEnd;
+    i = referrerEnd + 1;
+    writeConstant(w, K_AGENT);
+    if (i + 1 < end && bytes[i] === SPACE && bytes[i + 1] === QUOTE) {
+      const agentEnd = writeQuoted(w, bytes, i + 2, end);
+      if (agentEnd < 0) fail(bytes, start, end, "expected '\"' closing the user agent");
+      s.agentStart = i + 2;
+      s.agentEnd = agentEnd;
+    } else {
+      writeConstant(w, NULL);
+    }
+  } else {
+    writeConstant(w, NULL);
+    writeConstant(w, K_AGENT);
+    writeConstant(w, NULL);
+  }
+  writeConstant(w, K_END);
+  return s;
+}
+
+function entryOf(bytes: Uint8Array, s: ApacheScan): ApacheLogEntry {
+  const hasVerb = s.firstSpace >= 0;
+  const hasProtocol = s.lastSpace > s.firstSpace;
+  return {
+    host: textOf(bytes, s.lineStart, s.hostEnd),
+    ident: textOf(bytes, s.hostEnd + 1, s.identEnd),
+    authuser: textOf(bytes, s.identEnd + 1, s.userEnd),
+    datetime: textOf(bytes, s.datetimeStart, s.datetimeEnd),
+    timestampUtc: cachedUtc,
+    timezone: cachedZone,
+    request: textOf(bytes, s.requestStart, s.requestEnd),
+    verb: hasVerb ? textOf(bytes, s.requestStart, s.firstSpace) : null,
+    path: hasVerb ? textOf(bytes, s.firstSpace + 1, hasProtocol ? s.lastSpace : s.requestEnd) : null,
+    protocol: hasProtocol ? textOf(bytes, s.lastSpace + 1, s.requestEnd) : null,
+    response: s.response,
+    bytes: s.bytes,
+    referrer: s.referrerStart < 0 ? null : textOf(bytes, s.referrerStart, s.referrerEnd),
+    agent: s.agentStart < 0 ? null : textOf(bytes, s.agentStart, s.agentEnd),
+  };
+}
+
+// Output of scans whose JSON nobody reads (parseApacheLine, the CSV path).
+const scratch = new ByteWriter(64 * 1024);
+
+/** Scans a line for its fields only. */
+function parseLine(bytes: Uint8Array, start: number, end: number): ApacheLogEntry {
+  try {
+    return entryOf(bytes, scanLine(bytes, start, end, scratch));
+  } finally {
+    scratch.discard();
+  }
+}
+
+/** Parses one access-log line (no line terminator). Throws {@link LogParseError} naming the column. */
+export function parseApacheLine(line: string): ApacheLogEntry {
+  const bytes = Buffer.from(line, 'utf8');
+  return parseLine(bytes, 0, bytes.length);
+}
+
+/**
+ * JSON keys, in output order (the order of the fields in the line). AWS's blueprint names are kept
+ * (kinesis-firehose-apachelog-to-json, Node and Python: host, ident, authuser, request, response, bytes, verb,
+ * @timestamp, timezone, @timestamp_utc); ours are datetime, path, protocol, referrer and agent. Every key is
+ * always present (null when the line has no value), where AWS's blueprint leaves out verb, timezone and
+ * @timestamp_utc. `@timestamp` is the true UTC instant, the same as `@timestamp_utc` (AWS's Node blueprint puts
+ * the local clock time there and labels it UTC).
+ */
+export const APACHE_JSON_KEYS = [
+  'host',
+  'ident',
+  'authuser',
+  '@timestamp',
+  'timezone',
+  '@timestamp_utc',
+  'datetime',
+  'request',
+  'verb',
+  'path',
+  'protocol',
+  'response',
+  'bytes',
+  'referrer',
+  'agent',
+] as const;
+
+/** One JSON object (no trailing newline) with the keys of {@link APACHE_JSON_KEYS}, as the record path writes it. */
+export function apacheToJson(e: ApacheLogEntry): string {
+  const utc = '"' + e.timestampUtc + '"';
+  return (
+    '{"host":' +
+    jsonString(e.host) +
+    ',"ident":' +
+    jsonString(e.ident) +
+    ',"authuser":' +
+    jsonString(e.authuser) +
+    ',"@timestamp":' +
+    utc +
+    ',"timezone":' +
+    (e.timezone === null ? 'null' : '"' + e.timezone + '"') +
+    ',"@timestamp_utc":' +
+    utc +
+    ',"datetime":' +
+    jsonString(e.datetime) +
+    ',"request":' +
+    jsonString(e.request) +
+    ',"verb":' +
+    jsonStringOrNull(e.verb) +
+    ',"path":' +
+    jsonStringOrNull(e.path) +
+    ',"protocol":' +
+    jsonStringOrNull(e.protocol) +
+    ',"response":' +
+    e.response +
+    ',"bytes":' +
+    e.bytes +
+    ',"referrer":' +
+    jsonStringOrNull(e.referrer) +
+    ',"agent":' +
+    jsonStringOrNull(e.agent) +
+    '}'
+  );
+}
+
+/**
+ * A whole record (UTF-8 bytes, one or more lines; see {@link forEachLine} for the line rules) to newline-
+ * delimited JSON bytes, one object per line with the keys of {@link APACHE_JSON_KEYS}. The output is a view
+ * into `writer`'s chunk. Throws {@link LogParseError} for a record that is not UTF-8, is empty, or has a line
+ * that does not parse; nothing is written for it then.
+ */
+export function apacheRecordToJson(bytes: Uint8Array, writer: ByteWriter): Uint8Array {
+  try {
+    forEachLine(bytes, (start, end) => scanLine(bytes, start, end, writer));
+  } catch (error) {
+    writer.discard();
+    throw error;
+  }
+  return writer.finish();
+}
+
+/**
+ * CSV columns, in order. The first seven are AWS's kinesis-firehose-apachelog-to-csv columns (host, ident,
+ * authuser, the bracketed timestamp with its offset, request, status, bytes), so existing tables keep reading
+ * them; ours follow.
+ */
+export const APACHE_CSV_COLUMNS = [
+  'host',
+  'ident',
+  'authuser',
+  'datetime',
+  'request',
+  'response',
+  'bytes',
+  'timestamp_utc',
+  'timezone',
+  'verb',
+  'path',
+  'protocol',
+  'referrer',
+  'agent',
+] as const;
+
+/** One RFC 4180 CSV record in {@link APACHE_CSV_COLUMNS} order, with its line ending. */
+export function apacheToCsv(e: ApacheLogEntry, lineEnding: CsvLineEnding = '\n'): string {
+  return csvRecord(
+    [
+      e.host,
+      e.ident,
+      e.authuser,
+      e.datetime,
+      e.request,
+      e.response,
+      e.bytes,
+      e.timestampUtc,
+      e.timezone,
+      e.verb,
+      e.path,
+      e.protocol,
+      e.referrer,
+      e.agent,
+    ],
+    lineEnding,
+  );
+}
+
+/** A whole record (UTF-8 bytes, one or more lines) to CSV text, one CSV record per line. */
+export function apacheRecordToCsv(bytes: Uint8Array, lineEnding: CsvLineEnding = '\n'): string {
+  let out = '';
+  forEachLine(bytes, (start, end) => {
+    out += apacheToCsv(parseLine(bytes, start, end), lineEnding);
+  });
+  return out;
+}

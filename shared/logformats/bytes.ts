@@ -1,0 +1,109 @@
+/**
+ * Byte-level helpers for the hot path: log lines are scanned as UTF-8 bytes (every delimiter the formats use is
+ * ASCII, and UTF-8 never reuses ASCII byte values inside a multi-byte character) and output is written straight
+ * into shared chunks, so a record costs no intermediate strings.
+ */
+import { isUtf8 } from 'node:buffer';
+import { LogParseError } from './errors';
+
+/** Throws {@link LogParseError} ("record: data is not valid UTF-8") unless `bytes` is well-formed UTF-8. */
+export function assertUtf8(bytes: Uint8Array): void {
+  if (!isUtf8(bytes)) throw new LogParseError('record', 'data is not valid UTF-8');
+}
+
+/** 1-based character column of byte `index` in the line starting at byte `lineStart` (for error messages). */
+export function charColumn(bytes: Uint8Array, lineStart: number, index: number): number {
+  let column = 1;
+  const end = Math.min(index, bytes.length);
+  for (let i = lineStart; i < end; i++) if ((bytes[i]! & 0xc0) !== 0x80) column++;
+  return column;
+}
+
+const textDecoder = new TextDecoder();
+
+/** The UTF-8 text of `bytes[start, end)` (already validated). */
+export function textOf(bytes: Uint8Array, start: number, end: number): string {
+  return textDecoder.decode(bytes.subarray(start, end));
+}
+
+/**
+ * An append-only output buffer handing out one Uint8Array per record. Records are written into large chunks and
+ * returned as views ({@link finish}); a chunk is never written again below what it has handed out, so the views
+ * stay valid for as long as anyone holds them, without a copy per record.
+ */
+export class ByteWriter {
+  /** The chunk being written. */
+  buf: Buffer;
+  /** Next write position in {@link buf}. */
+  pos = 0;
+  private start = 0;
+
+  constructor(private readonly chunkSize = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(chunkSize);
+  }
+
+  /** Makes room for `count` more bytes of the current record. */
+  ensure(count: number): void {
+    if (this.pos + count > this.buf.length) this.grow(count);
+  }
+
+  private grow(count: number): void {
+    const used = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.chunkSize, 2 * (used + count)));
+    this.buf.copy(next, 0, this.start, this.pos);
+    this.buf = next;
+    this.start = 0;
+    this.pos = used;
+  }
+
+  /** Appends bytes `src[start, end)`. */
+  copy(src: Uint8Array, start: number, end: number): void {
+    this.ensure(end - start);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = start; i < end; i++) buf[pos++] = src[i]!;
+    this.pos = pos;
+  }
+
+  /** Appends a whole byte array (pre-encoded constants). */
+  bytes(src: Uint8Array): void {
+    this.copy(src, 0, src.length);
+  }
+
+  /** Appends a string as UTF-8. */
+  text(value: string): void {
+    this.ensure(value.length * 3);
+    this.pos += this.buf.write(value, this.pos, 'utf8');
+  }
+
+  /** Appends a non-negative integer (below 2^50) in decimal. */
+  uint(value: number): void {
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    this.ensure(digits);
+    const buf = this.buf;
+    let rest = value;
+    for (let at = this.pos + digits - 1; at >= this.pos; at--) {
+      buf[at] = 48 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.pos += digits;
+  }
+
+  /** The current record's bytes; the next record starts after them. */
+  finish(): Uint8Array {
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
+    return out;
+  }
+
+  /** Forgets the current record's bytes (it failed). */
+  discard(): void {
+    this.pos = this.start;
+  }
+}
+
+/** Pre-encodes an ASCII constant for {@link ByteWriter.bytes}. */
+export function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
