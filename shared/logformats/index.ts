@@ -33,6 +33,8 @@ export {
   type SyslogEntry,
   type SyslogParseOptions,
   type SyslogSdElement,
+  syslogRecordToCsv,
+  syslogRecordToJson,
   syslogToCsv,
   syslogToJson,
 } from './syslog';

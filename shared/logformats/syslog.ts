@@ -25,6 +25,7 @@
 import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
+import { decodeLines, mapLines } from './lines';
 import { digitsAt, epochMs, isoUtc, monthOf } from './time';
 
 /** One SD-ELEMENT: its SD-ID and its parameters in order (a name may repeat). */
@@ -592,4 +593,21 @@ export function syslogToCsv(e: SyslogEntry, lineEnding: CsvLineEnding = '\n'): s
     ],
     lineEnding,
   );
+}
+
+/**
+ * A whole record (UTF-8 bytes, one or more lines; see {@link mapLines} for the line rules) to newline-delimited
+ * JSON, one object per line. Throws {@link LogParseError}.
+ */
+export function syslogRecordToJson(bytes: Uint8Array, options: SyslogParseOptions = {}): string {
+  return mapLines(decodeLines(bytes), (line) => syslogToJson(parseSyslogLine(line, options)) + '\n');
+}
+
+/** A whole record to CSV text, one CSV record per line ({@link SYSLOG_CSV_COLUMNS}). Throws {@link LogParseError}. */
+export function syslogRecordToCsv(
+  bytes: Uint8Array,
+  options: SyslogParseOptions = {},
+  lineEnding: CsvLineEnding = '\n',
+): string {
+  return mapLines(decodeLines(bytes), (line) => syslogToCsv(parseSyslogLine(line, options), lineEnding));
 }

@@ -1,0 +1,42 @@
+/**
+ * firehose-apache-log-to-csv: Apache access-log lines (common or combined format) -> RFC 4180 CSV, one CSV
+ * record per line. Columns: AWS's blueprint's seven (host, ident, authuser, datetime, request, response, bytes)
+ * then timestamp_utc, timezone, verb, path, protocol, referrer, agent. A record whose bytes are not UTF-8, that is
+ * empty, or that has a line that does not parse is answered ProcessingFailed with its original data and the
+ * reason logged. See README.md.
+ */
+import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import {
+  type FirehoseInputRecord,
+  ok,
+  processFirehoseEvent,
+  processingFailed,
+  type TransformOutcome,
+} from '../../shared/firehose';
+import { apacheRecordToCsv, LogParseError } from '../../shared/logformats';
+import { kitHandler } from '../../shared/middleware';
+import { type ApacheLogToCsvConfig, config } from './config';
+
+export function transformRecord(
+  record: FirehoseInputRecord,
+  settings: ApacheLogToCsvConfig,
+): TransformOutcome {
+  try {
+    return ok(apacheRecordToCsv(record.data, settings.lineEnding));
+  } catch (error) {
+    if (error instanceof LogParseError) return processingFailed(error.message);
+    throw error;
+  }
+}
+
+async function apacheLogToCsv(
+  event: FirehoseTransformationEvent,
+  context: Context,
+): Promise<FirehoseTransformationResult> {
+  const settings = config();
+  return processFirehoseEvent(event, (record) => transformRecord(record, settings), {
+    lambdaContext: context,
+  });
+}
+
+export const handler = kitHandler(apacheLogToCsv, { config });

@@ -1,0 +1,38 @@
+/**
+ * firehose-apache-log-to-json: Apache access-log lines (common or combined format) -> newline-delimited JSON,
+ * one object per line, with AWS's blueprint field names (host, ident, authuser, request, response, bytes, verb,
+ * @timestamp, timezone, @timestamp_utc) plus datetime, path, protocol, referrer and agent. A record whose bytes
+ * are not UTF-8, that is empty, or that has a line that does not parse is answered ProcessingFailed with its
+ * original data and the reason logged (`apache: line 2: expected '[' at column 17`). See README.md.
+ */
+import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import {
+  type FirehoseInputRecord,
+  ok,
+  processFirehoseEvent,
+  processingFailed,
+  type TransformOutcome,
+} from '../../shared/firehose';
+import { apacheRecordToJson, ByteWriter, LogParseError } from '../../shared/logformats';
+import { kitHandler } from '../../shared/middleware';
+
+// Outputs are views into this writer's chunks: written once, never overwritten, so no copy per record.
+const writer = new ByteWriter();
+
+export function transformRecord(record: FirehoseInputRecord): TransformOutcome {
+  try {
+    return ok(apacheRecordToJson(record.data, writer));
+  } catch (error) {
+    if (error instanceof LogParseError) return processingFailed(error.message);
+    throw error;
+  }
+}
+
+async function apacheLogToJson(
+  event: FirehoseTransformationEvent,
+  context: Context,
+): Promise<FirehoseTransformationResult> {
+  return processFirehoseEvent(event, transformRecord, { lambdaContext: context });
+}
+
+export const handler = kitHandler(apacheLogToJson);

@@ -1,0 +1,41 @@
+/**
+ * firehose-syslog-to-csv: syslog lines (RFC 3164 or RFC 5424) -> RFC 4180 CSV, one CSV record per line.
+ * Columns: AWS's blueprint's five (timestamp, hostname, program, processid, message) then timestamp_utc, format,
+ * priority, facility, facility_name, severity, severity_name, version, msgid, structured_data. A missing value is
+ * an empty field, never the text "undefined" (AWS's Node blueprint). A record whose bytes are not UTF-8, that is
+ * empty, or that has a line that does not parse is answered ProcessingFailed with its original data and the
+ * reason logged. See README.md.
+ */
+import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import {
+  type FirehoseInputRecord,
+  ok,
+  processFirehoseEvent,
+  processingFailed,
+  type TransformOutcome,
+} from '../../shared/firehose';
+import { LogParseError, syslogRecordToCsv } from '../../shared/logformats';
+import { kitHandler } from '../../shared/middleware';
+import { config, type SyslogToCsvConfig } from './config';
+
+export function transformRecord(record: FirehoseInputRecord, settings: SyslogToCsvConfig): TransformOutcome {
+  try {
+    const options = { referenceTime: record.approximateArrivalTimestamp };
+    return ok(syslogRecordToCsv(record.data, options, settings.lineEnding));
+  } catch (error) {
+    if (error instanceof LogParseError) return processingFailed(error.message);
+    throw error;
+  }
+}
+
+async function syslogToCsv(
+  event: FirehoseTransformationEvent,
+  context: Context,
+): Promise<FirehoseTransformationResult> {
+  const settings = config();
+  return processFirehoseEvent(event, (record) => transformRecord(record, settings), {
+    lambdaContext: context,
+  });
+}
+
+export const handler = kitHandler(syslogToCsv, { config });

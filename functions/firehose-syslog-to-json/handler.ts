@@ -1,0 +1,36 @@
+/**
+ * firehose-syslog-to-json: syslog lines (RFC 3164 or RFC 5424) -> newline-delimited JSON, one object per line,
+ * with AWS's blueprint field names (timestamp, hostname, program, processid, message) plus @timestamp, format,
+ * priority, facility(_name), severity(_name), version, msgid and structured_data. RFC 3164 timestamps, which have
+ * no year, take it from the record's arrival time. A record whose bytes are not UTF-8, that is empty, or that
+ * has a line that does not parse is answered ProcessingFailed with its original data and the reason logged.
+ * See README.md.
+ */
+import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
+import {
+  type FirehoseInputRecord,
+  ok,
+  processFirehoseEvent,
+  processingFailed,
+  type TransformOutcome,
+} from '../../shared/firehose';
+import { LogParseError, syslogRecordToJson } from '../../shared/logformats';
+import { kitHandler } from '../../shared/middleware';
+
+export function transformRecord(record: FirehoseInputRecord): TransformOutcome {
+  try {
+    return ok(syslogRecordToJson(record.data, { referenceTime: record.approximateArrivalTimestamp }));
+  } catch (error) {
+    if (error instanceof LogParseError) return processingFailed(error.message);
+    throw error;
+  }
+}
+
+async function syslogToJson(
+  event: FirehoseTransformationEvent,
+  context: Context,
+): Promise<FirehoseTransformationResult> {
+  return processFirehoseEvent(event, transformRecord, { lambdaContext: context });
+}
+
+export const handler = kitHandler(syslogToJson);
