@@ -1,0 +1,176 @@
+/**
+ * The scaling policy of one stream: every knob of the alarms and of the decision, with defaults in one place.
+ * Pure (no AWS SDK): serverless.yml's deploy helpers (deploy/*.cjs) load this same file, so the alarms
+ * CloudFormation creates and the alarms the function rewrites after scaling come from one definition.
+ *
+ * @example
+ * ```ts
+ * const policy = resolvePolicy({ streamName: 'orders', maxShards: 32 });
+ * policy.scaleUpThreshold; // 0.75
+ * ```
+ */
+
+/** Kinesis and CloudWatch limits the policy is validated against. */
+export const LIMITS = {
+  /** UpdateShardCount: at most 10 scaling operations per rolling 24 hours per stream. */
+  operationsPer24h: 10,
+  /** UpdateShardCount: a stream cannot be scaled above 10,000 shards (default per-stream limit). */
+  maxShardsPerStream: 10_000,
+  /** PutMetricAlarm: EvaluationPeriods x Period cannot exceed one day. */
+  maxEvaluationSeconds: 86_400,
+  /** Kinesis stream-level metrics are published once a minute: shorter periods would only see gaps. */
+  metricResolutionSeconds: 60,
+} as const;
+
+export interface ScalingPolicy {
+  /** The stream's name (also the StreamName dimension of its metrics). */
+  streamName: string;
+  minShards: number;
+  maxShards: number;
+  /** Shard count written into the alarms CloudFormation creates; the function keeps it current afterwards. */
+  initialShardCount: number;
+  /** The utilisation a scaling operation aims at (capacity = peak demand / targetUtilisation). */
+  targetUtilisation: number;
+
+  scaleUpThreshold: number;
+  scaleUpPeriodSeconds: number;
+  scaleUpEvaluationPeriods: number;
+  scaleUpDatapoints: number;
+
+  scaleDownThreshold: number;
+  scaleDownPeriodSeconds: number;
+  scaleDownEvaluationPeriods: number;
+  scaleDownDatapoints: number;
+  /** Scale-downs are blocked while GetRecords.IteratorAgeMilliseconds exceeds this (0 disables the block). */
+  scaleDownMaxIteratorAgeSeconds: number;
+
+  /** No scale-up sooner than this after any scaling operation. */
+  scaleUpCooldownSeconds: number;
+  /** No scale-down sooner than this after any scaling operation. */
+  scaleDownCooldownSeconds: number;
+
+  /** Our own budget per rolling 24 h (AWS allows 10). */
+  maxOperationsPer24h: number;
+  /** Operations of the budget that scale-downs never use, so a later surge can still be met. */
+  reserveForScaleUp: number;
+  /** Also count GetRecords.Bytes against the 2 MiB/s per-shard read limit (classic consumers). */
+  includeReads: boolean;
+}
+
+export type PolicyInput = Partial<ScalingPolicy> & { streamName: string };
+
+export const DEFAULT_POLICY: Omit<ScalingPolicy, 'streamName'> = {
+  minShards: 1,
+  maxShards: 64,
+  initialShardCount: 1,
+  targetUtilisation: 0.5,
+  scaleUpThreshold: 0.75,
+  scaleUpPeriodSeconds: 60,
+  scaleUpEvaluationPeriods: 3,
+  scaleUpDatapoints: 3,
+  scaleDownThreshold: 0.25,
+  scaleDownPeriodSeconds: 300,
+  scaleDownEvaluationPeriods: 12,
+  scaleDownDatapoints: 12,
+  scaleDownMaxIteratorAgeSeconds: 600,
+  scaleUpCooldownSeconds: 60,
+  scaleDownCooldownSeconds: 900,
+  maxOperationsPer24h: LIMITS.operationsPer24h,
+  reserveForScaleUp: 2,
+  includeReads: false,
+};
+
+/** A policy value is out of range; `field` names it, the message says what it must be. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    readonly streamName: string,
+    readonly field: string,
+    expected: string,
+    got: unknown,
+  ) {
+    super(`Stream ${streamName}: ${field} must be ${expected} (got ${JSON.stringify(got)})`);
+  }
+}
+
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+const KNOWN_FIELDS = new Set<string>(['streamName', ...Object.keys(DEFAULT_POLICY)]);
+
+/** Defaults merged with the given fields, validated. Unknown fields are rejected (typos would be silent). */
+export function resolvePolicy(input: PolicyInput, defaults: Partial<ScalingPolicy> = {}): ScalingPolicy {
+  const name = String(input.streamName);
+  for (const key of [...Object.keys(defaults), ...Object.keys(input)]) {
+    if (!KNOWN_FIELDS.has(key))
+      throw new PolicyError(name, key, `one of ${[...KNOWN_FIELDS].join(', ')}`, key);
+  }
+  const policy = { ...DEFAULT_POLICY, ...defaults, ...input } as ScalingPolicy;
+  const fail = (field: keyof ScalingPolicy, expected: string): never => {
+    throw new PolicyError(name, field, expected, policy[field]);
+  };
+  const int = (field: keyof ScalingPolicy, min: number, max: number) => {
+    const value = policy[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      fail(field, `an integer from ${min} to ${max}`);
+    }
+  };
+  const ratio = (field: keyof ScalingPolicy) => {
+    const value = policy[field];
+    if (typeof value !== 'number' || !(value > 0 && value <= 1)) fail(field, 'a number > 0 and <= 1');
+  };
+  if (typeof policy.streamName !== 'string' || !STREAM_NAME.test(policy.streamName)) {
+    fail('streamName', 'a Kinesis stream name ([a-zA-Z0-9_.-], 1-128 characters)');
+  }
+  int('minShards', 1, LIMITS.maxShardsPerStream);
+  int('maxShards', policy.minShards, LIMITS.maxShardsPerStream);
+  int('initialShardCount', 1, LIMITS.maxShardsPerStream);
+  ratio('targetUtilisation');
+  ratio('scaleUpThreshold');
+  ratio('scaleDownThreshold');
+  // The gap between the thresholds and the target is the hysteresis: a scale-up lands at the target, which must
+  // not already be "too low", and a scale-down lands at it, which must not already be "too high".
+  if (!(policy.scaleDownThreshold < policy.targetUtilisation))
+    fail('scaleDownThreshold', '< targetUtilisation');
+  if (!(policy.targetUtilisation < policy.scaleUpThreshold)) fail('scaleUpThreshold', '> targetUtilisation');
+  for (const direction of ['Up', 'Down'] as const) {
+    const period = `scale${direction}PeriodSeconds` as const;
+    int(period, LIMITS.metricResolutionSeconds, LIMITS.maxEvaluationSeconds);
+    if (policy[period] % LIMITS.metricResolutionSeconds !== 0) fail(period, 'a multiple of 60');
+    int(`scale${direction}EvaluationPeriods`, 1, Math.floor(LIMITS.maxEvaluationSeconds / policy[period]));
+    int(`scale${direction}Datapoints`, 1, policy[`scale${direction}EvaluationPeriods`]);
+  }
+  int('scaleDownMaxIteratorAgeSeconds', 0, 7 * 86_400);
+  int('scaleUpCooldownSeconds', 0, 86_400);
+  int('scaleDownCooldownSeconds', 0, 86_400);
+  int('maxOperationsPer24h', 1, LIMITS.operationsPer24h);
+  int('reserveForScaleUp', 0, policy.maxOperationsPer24h - 1);
+  if (typeof policy.includeReads !== 'boolean') fail('includeReads', 'true or false');
+  return policy;
+}
+
+/**
+ * Parses AUTOSCALED_STREAMS: either a comma-separated list of stream names (all with the defaults) or a JSON
+ * array of policy inputs (`[{"streamName":"orders","maxShards":32}]`).
+ */
+export function parseStreamList(text: string, defaults: Partial<ScalingPolicy> = {}): ScalingPolicy[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  const inputs: unknown = trimmed.startsWith('[')
+    ? JSON.parse(trimmed)
+    : trimmed
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '')
+        .map((streamName) => ({ streamName }));
+  if (!Array.isArray(inputs))
+    throw new Error('expected a JSON array or a comma-separated list of stream names');
+  const policies = inputs.map((input) => {
+    if (typeof input !== 'object' || input === null) throw new Error('each entry must be an object');
+    return resolvePolicy(input as PolicyInput, defaults);
+  });
+  const seen = new Set<string>();
+  for (const policy of policies) {
+    if (seen.has(policy.streamName)) throw new Error(`stream ${policy.streamName} is listed twice`);
+    seen.add(policy.streamName);
+  }
+  return policies;
+}

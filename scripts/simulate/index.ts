@@ -1,0 +1,68 @@
+/**
+ * `npm run simulate`: replays every traffic trace in events/traces/ through the shard autoscaler's decision
+ * code (functions/shard-autoscaler: measureDemand + decide, the same alarms) on a simulated stream with
+ * simulated CloudWatch alarms, next to the AWS sample's double/halve policy, prints a summary table per trace
+ * and writes an SVG chart of load vs capacity per trace to .local/simulate/<trace>.svg.
+ *
+ *   npm run simulate                 all traces
+ *   npm run simulate -- spike        one trace
+ *   npx tsx scripts/simulate/traces.ts   regenerate the traces
+ *
+ * Columns: throttled min = minutes with offered load above capacity; peak/mean util = offered load / capacity;
+ * shard-hours = what the stream costs; max ops / 24h = most UpdateShardCount operations in any rolling 24 h
+ * (AWS allows 10); limit violations = UpdateShardCount calls AWS would refuse (budget, 2x/half rule, UPDATING)
+ * plus targets outside [min, max].
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { resolvePolicy } from '../../functions/shard-autoscaler/policy';
+import { repoRoot } from '../lib/functions';
+import { renderChart } from './chart';
+import { simulate, summarise } from './model';
+import { anchor, ours } from './policies';
+import { loadTraces } from './traces';
+
+/** Shards each trace's stream starts with (some odd on purpose: the anchor's integer halving breaks on them). */
+const INITIAL_SHARDS: Record<string, number> = { diurnal: 3, spike: 3, 'slow-ramp': 1, 'drop-to-zero': 16 };
+
+const outputDir = join(repoRoot, '.local', 'simulate');
+mkdirSync(outputDir, { recursive: true });
+
+const wanted = process.argv.slice(2);
+const traces = loadTraces().filter((trace) => wanted.length === 0 || wanted.includes(trace.name));
+if (traces.length === 0) {
+  console.error(`No trace named ${wanted.join(', ')} in events/traces/`);
+  process.exit(2);
+}
+
+const policyFor = (name: string) => resolvePolicy({ streamName: name, minShards: 1, maxShards: 64 });
+let failures = 0;
+for (const trace of traces) {
+  const initial = INITIAL_SHARDS[trace.name] ?? 2;
+  const policy = policyFor(trace.name);
+  const results = [simulate(trace, ours(policy), initial), simulate(trace, anchor(), initial)];
+  const summaries = results.map((result, index) =>
+    summarise(result, index === 0 ? { min: policy.minShards, max: policy.maxShards } : undefined),
+  );
+  const hours = trace.points.length / 60;
+  console.log(`\n${trace.name}: ${hours} h, starting at ${initial} shard(s)`);
+  console.table(summaries);
+  const ourSummary = summaries[0]!;
+  if (ourSummary['limit violations'] !== 0 || ourSummary['max ops / 24h'] > 10) {
+    failures += 1;
+    console.error(`  ours broke a limit on ${trace.name}:`, results[0]!.rejected.slice(0, 5));
+  }
+  const svg = await renderChart(
+    `${trace.name}: offered load vs shards`,
+    summaries.map(
+      (s) =>
+        `${s.policy}: ${s['throttled min']} throttled min, ${s['shard-hours']} shard-hours, ${s['scaling ops']} ops ` +
+        `(max ${s['max ops / 24h']} in 24 h), ${s['limit violations']} limit violations`,
+    ),
+    results,
+  );
+  const file = join(outputDir, `${trace.name}.svg`);
+  writeFileSync(file, svg);
+  console.log(`  chart: ${relative(process.cwd(), file)}`);
+}
+if (failures > 0) process.exit(1);
