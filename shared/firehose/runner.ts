@@ -14,8 +14,12 @@
  * `"approximateArrivalTimestamp":<13 digits>`, 43+ bytes, against 27 for the result field), and the request's
  * wrapper (invocationId, ARNs, region) is longer than ours. So answering every record with its original data
  * is never longer than the request, and Firehose's request is far below 6,000,000 bytes (the processor buffer
- * is at most 3 MB before base64, about 4 MB after). The planner therefore counts every record at its
- * "fallback" size first and spends the remaining room on outputs that are larger than their fallback.
+ * is at most 3 MB before base64, about 4 MB after). The planner therefore counts every output larger than its
+ * fallback at what it costs if it overflows (its fallback; with a re-ingestion hook, a small Dropped answer)
+ * and spends the remaining room on such outputs in input order. If re-ingestion then fails for some records,
+ * their originals take back room, and planned outputs are answered with their originals, last first, until
+ * the response fits again: optimistic planning keeps re-ingestion (and its duplication window) small in the
+ * normal case, and the fallback keeps the bound in the bad one.
  *
  * @example
  * ```ts
@@ -78,6 +82,7 @@ interface Planned {
   entry: FirehoseTransformationResultRecord;
   /** The record answered ProcessingFailed with its original data. */
   fallback: FirehoseTransformationResultRecord;
+  /** Serialised bytes of `entry` (kept in step with it). */
   size: number;
   fallbackSize: number;
   /** Set on Ok records: what the re-ingestion hook would need. */
@@ -239,10 +244,15 @@ export async function runFirehoseEvent(
     planned.push(plan(record, raw.data ?? '', outcome));
   }
 
-  // 2. Size guard. Everything is first counted at the smaller of its answer and its fallback; the room left
-  // goes, in input order, to outputs larger than their fallback. Those that do not fit overflow.
+  // 2. Size guard. A record costs its answer when that is no larger than its fallback (original data). An
+  // output larger than its fallback competes, in input order, for the room left once every other record is
+  // counted at what it costs if it overflows: its fallback, or, with a re-ingestion hook, its small Dropped
+  // answer (optimistic: step 4 corrects the plan if re-ingestion fails).
+  const hook = typeof options.onOverflow === 'function' ? options.onOverflow : undefined;
+  const droppedBytes = (p: Planned) => entryBytes({ recordId: p.input.recordId, result: 'Dropped' });
+  const overflowBytes = (p: Planned) => (hook ? Math.min(droppedBytes(p), p.fallbackSize) : p.fallbackSize);
   let base = wrapperBytes(planned.length);
-  for (const p of planned) base += Math.min(p.size, p.fallbackSize);
+  for (const p of planned) base += p.size <= p.fallbackSize ? p.size : overflowBytes(p);
   let room = maxResponseBytes - base;
   if (room < 0) {
     logger.error('Even the original records exceed the response limit; returning them as they are', {
@@ -254,27 +264,40 @@ export async function runFirehoseEvent(
   const overflow: Planned[] = [];
   for (const p of planned) {
     if (p.size <= p.fallbackSize) continue;
-    const extra = p.size - p.fallbackSize;
+    const extra = p.size - overflowBytes(p);
     if (extra <= room) room -= extra;
     else overflow.push(p);
   }
 
-  // 3. Overflowing records: re-ingest through the hook, or fall back to their original data.
+  // 3. Overflowing records: re-ingest through the hook (confirmed -> Dropped), or fall back to their originals.
   let reingested = new Set<string>();
+  const reason = `output does not fit in the ${maxResponseBytes}-byte response`;
   if (overflow.length > 0) {
-    const reason = `output does not fit in the ${maxResponseBytes}-byte response`;
-    const hook = options.onOverflow;
-    if (typeof hook === 'function') {
-      reingested = await runHook(hook, overflow, context, options);
-    }
+    if (hook) reingested = await runHook(hook, overflow, context, options);
     for (const p of overflow) {
       if (reingested.has(p.input.recordId)) {
         p.entry = { recordId: p.input.recordId, result: 'Dropped' };
+        p.size = droppedBytes(p);
       } else {
         p.entry = p.fallback;
-        p.failureReason = typeof hook === 'function' ? `${reason} and was not re-ingested` : reason;
+        p.size = p.fallbackSize;
+        p.failureReason = hook ? `${reason} and was not re-ingested` : reason;
       }
     }
+  }
+
+  // 4. If re-ingestion failed, the originals now answered may not leave room for every planned output: answer
+  // outputs with their originals instead, last first, until the response fits. Answering everything with its
+  // original always fits (see the module comment), so this terminates within the limit.
+  let total = wrapperBytes(planned.length);
+  for (const p of planned) total += p.size;
+  for (let i = planned.length - 1; i >= 0 && total > maxResponseBytes; i--) {
+    const p = planned[i]!;
+    if (p.entry.result !== 'Ok' || p.size <= p.fallbackSize) continue;
+    total -= p.size - p.fallbackSize;
+    p.entry = p.fallback;
+    p.size = p.fallbackSize;
+    p.failureReason = `${reason} once re-ingestion of other records failed`;
   }
 
   // 4. Response, logs and metrics.
@@ -324,7 +347,7 @@ function summarise(
     responseBytes: wrapperBytes(planned.length),
   };
   for (const p of planned) {
-    summary.responseBytes += p.entry === p.fallback ? p.fallbackSize : entryBytes(p.entry);
+    summary.responseBytes += p.size;
     if (p.entry.result === 'Ok') {
       summary.ok += 1;
       summary.bytesOut += p.output?.data.byteLength ?? 0;

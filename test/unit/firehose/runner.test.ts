@@ -289,7 +289,41 @@ describe('the 6,000,000-byte response guard', () => {
         throw new Error('network down');
       },
     });
-    expect(throwing.records.filter((r) => r.result === 'ProcessingFailed')).toHaveLength(seen.length);
+    expect(responseBytes(throwing)).toBeLessThanOrEqual(1000);
+    expect(throwing.records.filter((r) => r.result === 'ProcessingFailed').length).toBeGreaterThanOrEqual(
+      seen.length,
+    );
+  });
+
+  it('plans re-ingestion optimistically and, when it fails, answers planned outputs with their originals', async () => {
+    // Ten 300-byte records whose outputs are 1,000 bytes: counting overflow at its Dropped size leaves room for
+    // four outputs inline; if re-ingestion then fails, the originals (~458 bytes each) need that room back.
+    const original = 'x'.repeat(300);
+    const event = firehoseEvent(
+      Array.from({ length: 10 }, (_, i) => ({ data: original, recordId: `r${i}` })),
+    );
+    const grow = () => ok(new Uint8Array(1000));
+    const limit = 6_000;
+    const confirmAll: ReingestHook = async (records) => records.map((o) => o.record.recordId);
+    const fine = await runFirehoseEvent(event, grow, { maxResponseBytes: limit, onOverflow: confirmAll });
+    expect(fine.summary.ok).toBeGreaterThan(0);
+    expect(fine.summary.reingested).toBe(10 - fine.summary.ok);
+    expect(fine.summary.responseBytes).toBeLessThanOrEqual(limit);
+
+    const warn = vi.spyOn(logger, 'warn');
+    const failing = await runFirehoseEvent(event, grow, {
+      maxResponseBytes: limit,
+      onOverflow: async () => [],
+    });
+    expect(failing.summary.responseBytes).toBe(responseBytes(failing.result));
+    expect(failing.summary.responseBytes).toBeLessThanOrEqual(limit);
+    expect([fine.summary.ok, failing.summary.ok]).toEqual([4, 1]);
+    failing.result.records.forEach((r, i) => {
+      expect(r.recordId).toBe(`r${i}`);
+      if (r.result === 'ProcessingFailed') expect(decoded(r.data)).toBe(original);
+      else expect(r.result).toBe('Ok');
+    });
+    expect(JSON.stringify(warn.mock.calls)).toContain('once re-ingestion of other records failed');
   });
 
   it('property: any mix of outcomes and sizes keeps order, originals, and the bound', async () => {
