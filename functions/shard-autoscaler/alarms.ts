@@ -81,12 +81,14 @@ export function alarmMetrics(policy: ScalingPolicy, shards: number, direction: D
     expression(SHARD_COUNT_ID, 'ShardCount', String(shards)),
     metric('bytes', name, 'IncomingBytes', 'Sum', period),
     metric('records', name, 'IncomingRecords', 'Sum', period),
-    expression('bytesUtil', 'IncomingBytesUtilisation', `FILL(bytes,0)/(${MIB}*${period}*${SHARD_COUNT_ID})`),
+    metric('throttled', name, 'WriteProvisionedThroughputExceeded', 'Sum', period),
+    expression('offered', 'OfferedRecords', 'FILL(records,0)+FILL(throttled,0)'),
     expression(
-      'recordsUtil',
-      'IncomingRecordsUtilisation',
-      `FILL(records,0)/(1000*${period}*${SHARD_COUNT_ID})`,
+      'bytesUtil',
+      'OfferedBytesUtilisation',
+      `FILL(bytes,0)*offered/(FILL(records,0)+1)/(${MIB}*${period}*${SHARD_COUNT_ID})`,
     ),
+    expression('recordsUtil', 'OfferedRecordsUtilisation', `offered/(1000*${period}*${SHARD_COUNT_ID})`),
   ];
   if (policy.includeReads) {
     queries.push(
