@@ -30,6 +30,8 @@ export async function buildFunction(
     target: 'node22',
     format: 'esm',
     minify: true,
+    // Error classes keep their names (errorType in Lambda's response and logs) despite minification.
+    keepNames: true,
     sourcemap: false,
     legalComments: 'none',
     banner: { js: banner },

@@ -81,6 +81,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     AWS_ENDPOINT_URL_S3: s3,
     AWS_ENDPOINT_URL_SNS: fauxqsUrl,
     AWS_ENDPOINT_URL_SQS: fauxqsUrl,
+    // Local runs may be on Node 20; the deployed runtime is nodejs22.x, so the SDK's Node 20 notice is noise here.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   return {
     endpoints,

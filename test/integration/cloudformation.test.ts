@@ -1,0 +1,64 @@
+/**
+ * The CloudFormation that `serverless package` writes (offline): least privilege for every function's role,
+ * encryption at rest for everything the stack creates, and the event source mapping settings the kit relies on.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functionNames } from '../../scripts/lib/functions';
+import { findIamViolations, findUnencryptedResources, type Template } from '../support/cfn-policy';
+import { runServerless } from '../support/serverless-cli';
+
+let template: Template;
+
+beforeAll(async () => {
+  const out = mkdtempSync(join(tmpdir(), 'klk-package-'));
+  const result = await runServerless(['package', '--package', out]);
+  expect(result.code, result.stderr + result.stdout).toBe(0);
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 240_000);
+
+const functionsIn = (t: Template) =>
+  Object.entries(t.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+
+describe('packaged CloudFormation', () => {
+  it('deploys every function folder on nodejs22.x', () => {
+    const deployed = functionsIn(template).map(([, resource]) => String(resource.Properties!.FunctionName));
+    for (const name of functionNames()) expect(deployed).toContain(`kinesis-lambda-kit-dev-${name}`);
+    for (const [, resource] of functionsIn(template)) expect(resource.Properties!.Runtime).toBe('nodejs22.x');
+  });
+
+  it('gives every function a role of its own', () => {
+    const roles = functionsIn(template).map(([, resource]) => JSON.stringify(resource.Properties!.Role));
+    expect(new Set(roles).size).toBe(roles.length);
+    expect(
+      template.Resources.IamRoleLambdaExecution,
+      'the shared default role must not exist',
+    ).toBeUndefined();
+  });
+
+  it('grants least privilege: no wildcard actions, no "*" resource except where AWS accepts nothing else', () => {
+    expect(findIamViolations(template)).toEqual([]);
+  });
+
+  it('encrypts at rest every stream, bucket, queue, topic, table and delivery stream it creates', () => {
+    expect(findUnencryptedResources(template)).toEqual([]);
+  });
+
+  it('maps kinesis-to-s3 with partial batch responses, bisecting, bounded retries and an on-failure destination', () => {
+    const mapping = Object.values(template.Resources).find(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(resource.Properties!.FunctionName).includes('KinesisDashtoDashs3'),
+    );
+    expect(mapping?.Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 86400,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['KinesisToS3FailureQueue', 'Arn'] } } },
+    });
+  });
+});
