@@ -1,0 +1,80 @@
+/**
+ * `npm run build` output: every function's dist/<name>/index.mjs is self-contained. Each bundle is built, then
+ * run on its sample event (events/<name>.json) by plain Node in a separate process with nothing but the bundle.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildFunction } from '../../scripts/build';
+import { functionNames, repoRoot } from '../../scripts/lib/functions';
+import { s3Client } from '../../shared/aws/clients';
+import { sampleEventBuckets, sampleEventEnv } from '../support/function-env';
+import { createBucket } from '../support/s3';
+
+const outRoot = mkdtempSync(join(tmpdir(), 'klk-dist-'));
+
+function runBundle(name: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  // A folder outside the repo with only the bundle in it: no node_modules to fall back on.
+  const alone = mkdtempSync(join(tmpdir(), `klk-${name}-`));
+  copyFileSync(join(outRoot, name, 'index.mjs'), join(alone, 'index.mjs'));
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'test/support/run-bundle.mjs'),
+      join(alone, 'index.mjs'),
+      join(repoRoot, 'events', `${name}.json`),
+    ],
+    {
+      cwd: alone,
+      env: {
+        ...process.env,
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        ...sampleEventEnv[name],
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    }),
+  );
+}
+
+beforeAll(async () => {
+  for (const bucket of sampleEventBuckets) await createBucket(s3Client(), bucket).catch(() => undefined);
+}, 60_000);
+
+describe('self-contained bundles (npm run build)', () => {
+  it.each(functionNames())('%s builds and runs its sample event under plain Node', async (name) => {
+    const { bytes } = await buildFunction(name, outRoot);
+    expect(bytes).toBeGreaterThan(0);
+    const result = await runBundle(name);
+    expect(result.code, result.stderr).toBe(0);
+    const output = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+    const event = JSON.parse(readFileSync(join(repoRoot, 'events', `${name}.json`), 'utf8'));
+    if (name.startsWith('firehose-')) {
+      // Every recordId exactly once, in order.
+      expect(output.records.map((r: { recordId: string }) => r.recordId)).toEqual(
+        event.records.map((r: { recordId: string }) => r.recordId),
+      );
+    } else if (Array.isArray(event.Records) && event.Records[0]?.kinesis) {
+      expect(output).toEqual({ batchItemFailures: [] });
+    } else {
+      expect(output).not.toBeNull();
+    }
+  });
+});

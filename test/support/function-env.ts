@@ -1,0 +1,10 @@
+/**
+ * Extra environment a function needs to run its sample event against the emulators (bundle and invoke-local
+ * tests). Keyed by function folder name; the emulator endpoints are added by the caller.
+ */
+export const sampleEventEnv: Record<string, Record<string, string>> = {
+  'kinesis-to-s3': { BUCKET_NAME: 'bundle-check', KEY_PREFIX: 'bundle' },
+};
+
+/** Buckets to create before the sample events run. */
+export const sampleEventBuckets = ['bundle-check'];
