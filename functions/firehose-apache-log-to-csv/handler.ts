@@ -13,16 +13,19 @@ import {
   processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { apacheRecordToCsv, LogParseError } from '../../shared/logformats';
+import { apacheRecordToCsv, ByteWriter, LogParseError } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { type ApacheLogToCsvConfig, config } from './config';
+
+// Outputs are views into this writer's chunks: written once, never overwritten.
+const writer = new ByteWriter();
 
 export function transformRecord(
   record: FirehoseInputRecord,
   settings: ApacheLogToCsvConfig,
 ): TransformOutcome {
   try {
-    return ok(apacheRecordToCsv(record.data, settings.lineEnding));
+    return ok(apacheRecordToCsv(record.data, writer, settings.lineEnding));
   } catch (error) {
     if (error instanceof LogParseError) return processingFailed(error.message);
     throw error;

@@ -14,14 +14,17 @@ import {
   processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { LogParseError, syslogRecordToCsv } from '../../shared/logformats';
+import { ByteWriter, LogParseError, syslogRecordToCsv } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { config, type SyslogToCsvConfig } from './config';
+
+// Outputs are views into this writer's chunks: written once, never overwritten.
+const writer = new ByteWriter();
 
 export function transformRecord(record: FirehoseInputRecord, settings: SyslogToCsvConfig): TransformOutcome {
   try {
     const options = { referenceTime: record.approximateArrivalTimestamp };
-    return ok(syslogRecordToCsv(record.data, options, settings.lineEnding));
+    return ok(syslogRecordToCsv(record.data, writer, options, settings.lineEnding));
   } catch (error) {
     if (error instanceof LogParseError) return processingFailed(error.message);
     throw error;

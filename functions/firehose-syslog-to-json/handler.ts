@@ -14,12 +14,15 @@ import {
   processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { LogParseError, syslogRecordToJson } from '../../shared/logformats';
+import { ByteWriter, LogParseError, syslogRecordToJson } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
+
+// Outputs are views into this writer's chunks: written once, never overwritten.
+const writer = new ByteWriter();
 
 export function transformRecord(record: FirehoseInputRecord): TransformOutcome {
   try {
-    return ok(syslogRecordToJson(record.data, { referenceTime: record.approximateArrivalTimestamp }));
+    return ok(syslogRecordToJson(record.data, writer, { referenceTime: record.approximateArrivalTimestamp }));
   } catch (error) {
     if (error instanceof LogParseError) return processingFailed(error.message);
     throw error;

@@ -584,11 +584,20 @@ export function apacheToCsv(e: ApacheLogEntry, lineEnding: CsvLineEnding = '\n')
   );
 }
 
-/** A whole record (UTF-8 bytes, one or more lines) to CSV text, one CSV record per line. */
-export function apacheRecordToCsv(bytes: Uint8Array, lineEnding: CsvLineEnding = '\n'): string {
-  let out = '';
-  forEachLine(bytes, (start, end) => {
-    out += apacheToCsv(parseLine(bytes, start, end), lineEnding);
-  });
-  return out;
+/**
+ * A whole record (UTF-8 bytes, one or more lines) to CSV, one CSV record per line, as a view into `writer`.
+ * Throws {@link LogParseError} like {@link apacheRecordToJson}; nothing is written for the record then.
+ */
+export function apacheRecordToCsv(
+  bytes: Uint8Array,
+  writer: ByteWriter,
+  lineEnding: CsvLineEnding = '\n',
+): Uint8Array {
+  try {
+    forEachLine(bytes, (start, end) => writer.text(apacheToCsv(parseLine(bytes, start, end), lineEnding)));
+  } catch (error) {
+    writer.discard();
+    throw error;
+  }
+  return writer.finish();
 }

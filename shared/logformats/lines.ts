@@ -11,14 +11,15 @@
  * - every other line must parse; the first line that does not rejects the whole record with the line number and
  *   the parser's reason, so the record goes to the error prefix whole, with its original bytes: nothing is lost
  *   and nothing is half-delivered;
- * - the output is each line's output concatenated (the writers end each line themselves), in input order.
+ * - the output is each line's output concatenated (the writers end each line themselves), in input order,
+ *   written as UTF-8 into a {@link ByteWriter} line by line (so no record-sized string is ever built).
  *
  * @example
  * ```ts
- * const out = mapLines(decodeLines(bytes), (line) => syslogToJson(parseSyslogLine(line)) + '\n');
+ * const out = mapLines(decodeLines(bytes), (line) => syslogToJson(parseSyslogLine(line)) + '\n', writer);
  * ```
  */
-import { assertUtf8 } from './bytes';
+import { assertUtf8, type ByteWriter } from './bytes';
 import { LogParseError } from './errors';
 
 // fatal: true makes malformed sequences throw instead of becoming U+FFFD, so bad bytes are rejected, not mangled.
@@ -39,12 +40,12 @@ function located(error: unknown, lineNumber: number, single: boolean): unknown {
 }
 
 /**
- * Maps every non-empty line of `text` through `mapLine` and concatenates the results. Throws
- * {@link LogParseError} for an empty record, and rethrows a line's LogParseError located at its 1-based line
- * number (counting empty lines) when the record holds more than one line.
+ * Maps every non-empty line of `text` through `mapLine` and writes the results to `writer`; returns the record's
+ * output (a view into the writer). Throws {@link LogParseError} for an empty record, and rethrows a line's
+ * LogParseError located at its 1-based line number (counting empty lines) when the record holds more than one
+ * line; nothing is kept in the writer then.
  */
-export function mapLines(text: string, mapLine: (line: string) => string): string {
-  let out = '';
+export function mapLines(text: string, mapLine: (line: string) => string, writer: ByteWriter): Uint8Array {
   let lines = 0;
   let lineNumber = 0;
   let start = 0;
@@ -57,15 +58,16 @@ export function mapLines(text: string, mapLine: (line: string) => string): strin
     if (stop > start) {
       lines++;
       try {
-        out += mapLine(start === 0 && stop === n ? text : text.slice(start, stop));
+        writer.text(mapLine(start === 0 && stop === n ? text : text.slice(start, stop)));
       } catch (error) {
+        writer.discard();
         throw located(error, lineNumber, start === 0 && end >= n - 1);
       }
     }
     start = end + 1;
   }
   if (lines === 0) throw new LogParseError('record', 'empty record');
-  return out;
+  return writer.finish();
 }
 
 /**

@@ -22,6 +22,7 @@
  * syslogToJson(entry); // '{"timestamp":"2003-10-11T22:14:15.003Z","hostname":"mymachine",...}'
  * ```
  */
+import type { ByteWriter } from './bytes';
 import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
@@ -147,7 +148,7 @@ function rfc3339(text: string, at: number, end: number): number {
   const minute = digitsAt(text, at + 14, 2);
   const second = digitsAt(text, at + 17, 2);
   if (
-    end - at < 20 ||
+    end - at < 19 ||
     year < 0 ||
     month < 0 ||
     day < 0 ||
@@ -597,17 +598,29 @@ export function syslogToCsv(e: SyslogEntry, lineEnding: CsvLineEnding = '\n'): s
 
 /**
  * A whole record (UTF-8 bytes, one or more lines; see {@link mapLines} for the line rules) to newline-delimited
- * JSON, one object per line. Throws {@link LogParseError}.
+ * JSON, one object per line, as a view into `writer`. Throws {@link LogParseError}.
  */
-export function syslogRecordToJson(bytes: Uint8Array, options: SyslogParseOptions = {}): string {
-  return mapLines(decodeLines(bytes), (line) => syslogToJson(parseSyslogLine(line, options)) + '\n');
+export function syslogRecordToJson(
+  bytes: Uint8Array,
+  writer: ByteWriter,
+  options: SyslogParseOptions = {},
+): Uint8Array {
+  return mapLines(decodeLines(bytes), (line) => syslogToJson(parseSyslogLine(line, options)) + '\n', writer);
 }
 
-/** A whole record to CSV text, one CSV record per line ({@link SYSLOG_CSV_COLUMNS}). Throws {@link LogParseError}. */
+/**
+ * A whole record to CSV, one CSV record per line ({@link SYSLOG_CSV_COLUMNS}), as a view into `writer`.
+ * Throws {@link LogParseError}.
+ */
 export function syslogRecordToCsv(
   bytes: Uint8Array,
+  writer: ByteWriter,
   options: SyslogParseOptions = {},
   lineEnding: CsvLineEnding = '\n',
-): string {
-  return mapLines(decodeLines(bytes), (line) => syslogToCsv(parseSyslogLine(line, options), lineEnding));
+): Uint8Array {
+  return mapLines(
+    decodeLines(bytes),
+    (line) => syslogToCsv(parseSyslogLine(line, options), lineEnding),
+    writer,
+  );
 }

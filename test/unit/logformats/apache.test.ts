@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import {
+  APACHE_JSON_KEYS,
+  type ApacheLogEntry,
+  apacheRecordToJson,
+  apacheToJson,
+  ByteWriter,
+  LogParseError,
+  parseApacheLine,
+} from '../../../shared/logformats';
+
+const COMBINED =
+  '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
+
+const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
+const recordJson = (record: string, writer = new ByteWriter()) =>
+  text(apacheRecordToJson(Buffer.from(record, 'utf8'), writer));
+
+function parseError(line: string): LogParseError {
+  try {
+    parseApacheLine(line);
+  } catch (error) {
+    expect(error).toBeInstanceOf(LogParseError);
+    return error as LogParseError;
+  }
+  throw new Error(`expected a parse error for ${line}`);
+}
+
+describe('parseApacheLine', () => {
+  it('reads the combined format (the Apache documentation example)', () => {
+    expect(parseApacheLine(COMBINED)).toEqual<ApacheLogEntry>({
+      host: '127.0.0.1',
+      ident: '-',
+      authuser: 'frank',
+      datetime: '10/Oct/2000:13:55:36 -0700',
+      timestampUtc: '2000-10-10T20:55:36.000Z',
+      timezone: '-0700',
+      request: 'GET /apache_pb.gif HTTP/1.0',
+      verb: 'GET',
+      path: '/apache_pb.gif',
+      protocol: 'HTTP/1.0',
+      response: 200,
+      bytes: 2326,
+      referrer: 'http://www.example.com/start.html',
+      agent: 'Mozilla/4.08 [en] (Win98; I ;Nav)',
+    });
+  });
+
+  it('reads the common format: no referrer, no agent', () => {
+    const entry = parseApacheLine('127.0.0.1 - - [10/Oct/2000:13:55:36 +0200] "POST /login HTTP/1.1" 302 0');
+    expect(entry).toMatchObject({ referrer: null, agent: null, bytes: 0, response: 302, timezone: '+0200' });
+    expect(entry.timestampUtc).toBe('2000-10-10T11:55:36.000Z');
+  });
+
+  it('accepts IPv6 hosts and hostnames, which the AWS blueprint regex ([\\d.]+) rejects', () => {
+    expect(
+      parseApacheLine('2001:db8::ff00:42:8329 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5').host,
+    ).toBe('2001:db8::ff00:42:8329');
+    expect(parseApacheLine('::1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5').host).toBe('::1');
+    expect(
+      parseApacheLine('crawler.example.net - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5').host,
+    ).toBe('crawler.example.net');
+  });
+
+  it("reads a bytes value of '-' (no body) as 0", () => {
+    const entry = parseApacheLine(
+      '10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "HEAD / HTTP/1.1" 304 - "-" "curl/8"',
+    );
+    expect(entry).toMatchObject({ bytes: 0, response: 304, referrer: '-', agent: 'curl/8' });
+  });
+
+  it("keeps Apache's escaped quotes and backslashes in the request and the user agent", () => {
+    const line =
+      '10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /q?x=\\"a b\\" HTTP/1.1" 200 1 "-" "Agent \\"quoted\\" \\\\ end"';
+    const entry = parseApacheLine(line);
+    expect(entry.request).toBe('GET /q?x=\\"a b\\" HTTP/1.1');
+    expect(entry.verb).toBe('GET');
+    expect(entry.path).toBe('/q?x=\\"a b\\"');
+    expect(entry.protocol).toBe('HTTP/1.1');
+    expect(entry.agent).toBe('Agent \\"quoted\\" \\\\ end');
+    expect(JSON.parse(apacheToJson(entry))).toMatchObject({ request: entry.request, agent: entry.agent });
+  });
+
+  it('splits unusual request lines: "-", HTTP/0.9, a target with spaces', () => {
+    expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 -0700] "-" 408 -')).toMatchObject({
+      request: '-',
+      verb: null,
+      path: null,
+      protocol: null,
+    });
+    expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 -0700] "GET /old" 200 7')).toMatchObject({
+      verb: 'GET',
+      path: '/old',
+      protocol: null,
+    });
+    expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 -0700] "GET /a b HTTP/1.1" 400 7')).toMatchObject({
+      verb: 'GET',
+      path: '/a b',
+      protocol: 'HTTP/1.1',
+    });
+  });
+
+  it('reads a timestamp without offset as UTC, and ignores fields after the user agent', () => {
+    const entry = parseApacheLine('h - - [10/Oct/2000:13:55:36] "GET / HTTP/1.1" 200 7 "r" "a" 1234 extra');
+    expect(entry).toMatchObject({ timezone: null, timestampUtc: '2000-10-10T13:55:36.000Z', agent: 'a' });
+    expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 7 "r"')).toMatchObject({
+      referrer: 'r',
+      agent: null,
+    });
+  });
+
+  it('reports missing fields with the column, never the line', () => {
+    expect(parseError('').message).toBe('apache: expected a host at column 1');
+    expect(parseError('10.0.0.1').message).toBe('apache: expected a space after a host at column 9');
+    expect(parseError('10.0.0.1  - [10/Oct/2000:13:55:36 -0700]').message).toBe(
+      'apache: expected ident at column 10',
+    );
+    expect(parseError('10.0.0.1 - - 10/Oct/2000:13:55:36 -0700 "GET / HTTP/1.1" 200 1').message).toBe(
+      "apache: expected '[' at column 14",
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700').message).toBe(
+      "apache: expected ']' at column 41",
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] GET').message).toBe(
+      "apache: expected '\"' at column 43",
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1').message).toBe(
+      "apache: expected '\"' closing the request at column 58",
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1"').message).toBe(
+      "apache: expected ' ' at column 59",
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 20 1').message).toBe(
+      'apache: expected a 3-digit status at column 60',
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200').message).toBe(
+      "apache: expected ' ' at column 63",
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 x').message).toBe(
+      'apache: expected a byte count or - at column 64',
+    );
+    expect(parseError('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 12ab').message).toBe(
+      "apache: expected ' ' or the end of the line at column 66",
+    );
+    expect(parseError('h - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1 "ref').message).toBe(
+      "apache: expected '\"' closing the referrer at column 63",
+    );
+  });
+
+  it('rejects invalid dates and offsets', () => {
+    const at = (datetime: string) => parseError(`h - - [${datetime}] "GET / HTTP/1.1" 200 1`).message;
+    expect(at('32/Oct/2000:13:55:36 -0700')).toBe('apache: invalid date or time at column 8');
+    expect(at('29/Feb/2023:13:55:36 +0000')).toBe('apache: invalid date or time at column 8');
+    expect(at('10/Oct/2000:24:00:00 +0000')).toBe('apache: invalid date or time at column 8');
+    expect(at('10/oct/2000:13:55:36 -0700')).toBe(
+      'apache: expected a timestamp like 10/Oct/2000:13:55:36 -0700 at column 8',
+    );
+    expect(at('2000-10-10T13:55:36Z')).toBe(
+      'apache: expected a timestamp like 10/Oct/2000:13:55:36 -0700 at column 8',
+    );
+    expect(at('10/Oct/2000:13:55:36 +07:0')).toBe('apache: expected a UTC offset like -0700 at column 28');
+    expect(at('10/Oct/2000:13:55:36 -0760')).toBe('apache: expected a UTC offset like -0700 at column 28');
+    expect(parseApacheLine('h - - [29/Feb/2024:23:59:60 +0000] "GET / HTTP/1.1" 200 1').timestampUtc).toBe(
+      '2024-03-01T00:00:00.000Z',
+    );
+  });
+
+  it('counts columns in characters, not bytes', () => {
+    expect(parseError('hôst-é - - 10/Oct/2000:13:55:36 -0700 "GET /" 200 1').message).toBe(
+      "apache: expected '[' at column 12",
+    );
+  });
+});
+
+describe('apache JSON output', () => {
+  const lines = [
+    COMBINED,
+    '::1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 -',
+    'h - - [10/Oct/2000:13:55:36] "-" 408 -',
+    'h - - [10/Oct/2000:13:55:36 -0700] "GET /tab\there HTTP/1.1" 200 1 "ref\u0001" "\\"ag\\" ent"',
+    'h"q - u\\x [10/Oct/2000:13:55:36 -0700] "GET /ünïcödé HTTP/1.1" 200 1 "-" "Mözilla 🦊"',
+    'h - - [10/Oct/2000:13:55:36 -0700] "GET /a\\"b HTTP/1.1" 200 1',
+  ];
+
+  it('writes the same bytes from the record path as apacheToJson does from an entry', () => {
+    for (const line of lines) {
+      expect(recordJson(line)).toBe(`${apacheToJson(parseApacheLine(line))}\n`);
+    }
+  });
+
+  it('writes valid JSON with every key, in the documented order', () => {
+    for (const line of lines) {
+      const object = JSON.parse(recordJson(line));
+      expect(Object.keys(object)).toEqual([...APACHE_JSON_KEYS]);
+      const entry = parseApacheLine(line);
+      expect(object).toEqual({
+        host: entry.host,
+        ident: entry.ident,
+        authuser: entry.authuser,
+        '@timestamp': entry.timestampUtc,
+        timezone: entry.timezone,
+        '@timestamp_utc': entry.timestampUtc,
+        datetime: entry.datetime,
+        request: entry.request,
+        verb: entry.verb,
+        path: entry.path,
+        protocol: entry.protocol,
+        response: entry.response,
+        bytes: entry.bytes,
+        referrer: entry.referrer,
+        agent: entry.agent,
+      });
+    }
+  });
+
+  it('writes the exact object for the documentation example', () => {
+    expect(recordJson(COMBINED)).toBe(
+      '{"host":"127.0.0.1","ident":"-","authuser":"frank","@timestamp":"2000-10-10T20:55:36.000Z",' +
+        '"timezone":"-0700","@timestamp_utc":"2000-10-10T20:55:36.000Z","datetime":"10/Oct/2000:13:55:36 -0700",' +
+        '"request":"GET /apache_pb.gif HTTP/1.0","verb":"GET","path":"/apache_pb.gif","protocol":"HTTP/1.0",' +
+        '"response":200,"bytes":2326,"referrer":"http://www.example.com/start.html",' +
+        '"agent":"Mozilla/4.08 [en] (Win98; I ;Nav)"}\n',
+    );
+  });
+
+  it('reads records of several lines (LF or CRLF, optional final newline, empty lines skipped)', () => {
+    const a = 'a - - [10/Oct/2000:13:55:36 -0700] "GET /1 HTTP/1.1" 200 1';
+    const b = 'b - - [10/Oct/2000:13:55:37 -0700] "GET /2 HTTP/1.1" 200 2';
+    const expected = recordJson(a) + recordJson(b);
+    expect(recordJson(`${a}\n${b}`)).toBe(expected);
+    expect(recordJson(`${a}\r\n${b}\r\n`)).toBe(expected);
+    expect(recordJson(`${a}\n\n${b}\n\n`)).toBe(expected);
+  });
+
+  it('rejects a record whose any line fails, naming the line, and writes nothing for it', () => {
+    const writer = new ByteWriter();
+    const good = 'a - - [10/Oct/2000:13:55:36 -0700] "GET /1 HTTP/1.1" 200 1';
+    const first = recordJson(good, writer);
+    expect(() => recordJson(`${good}\n\nnot a log line\n${good}`, writer)).toThrow(
+      "apache: line 3: expected '[' at column 11",
+    );
+    expect(() => recordJson('not a log line\n', writer)).toThrow("apache: expected '[' at column 11");
+    expect(() => recordJson('', writer)).toThrow('record: empty record');
+    expect(() => recordJson('\n\r\n\n', writer)).toThrow('record: empty record');
+    expect(() => apacheRecordToJson(Uint8Array.from([0x61, 0xff, 0x0a]), writer)).toThrow(
+      'record: data is not valid UTF-8',
+    );
+    expect(recordJson(good, writer)).toBe(first);
+  });
+
+  it('hands out views that later records never overwrite, across chunk boundaries', () => {
+    const writer = new ByteWriter(1024);
+    const line = (i: number) =>
+      `10.0.0.${i} - - [10/Oct/2000:13:55:36 -0700] "GET /${'x'.repeat(i * 7)} HTTP/1.1" 200 ${i}`;
+    const outputs = Array.from({ length: 60 }, (_, i) => apacheRecordToJson(Buffer.from(line(i)), writer));
+    outputs.forEach((output, i) => {
+      expect(text(output)).toBe(`${apacheToJson(parseApacheLine(line(i)))}\n`);
+    });
+  });
+});
