@@ -1,0 +1,506 @@
+/**
+ * One alarm delivery, end to end: the checks that make stale and duplicate deliveries harmless, the
+ * measurement, the (pure) decision, and the actions. All AWS I/O of the function is here.
+ *
+ * Per delivery, in order:
+ *   DescribeStreamSummary        on-demand streams are skipped (and said so); UPDATING re-arms the alarm
+ *   ListTagsForStream            the scaling history (tags), for the budget, the cooldown and staleness
+ *   DescribeAlarms               the alarm must still be in ALARM; both alarms must assume the real shard count
+ *   GetMetricData                the measured demand
+ *   DescribeLimits (scale-up)    the account's shard headroom (tolerated when it fails)
+ *   -> decide()
+ *   AddTagsToStream              the operation is recorded BEFORE UpdateShardCount (rolled back if it fails), so
+ *                                the 24 h budget is never under-counted
+ *   UpdateShardCount             UNIFORM_SCALING
+ *   PutMetricAlarm x2, SetAlarmState x2   both alarms rewritten with the new count and reset
+ *   Publish                      the notification
+ * Holds worth retrying re-arm the alarm (SetAlarmState INSUFFICIENT_DATA): CloudWatch re-evaluates it on the
+ * next period and, if the condition still holds, fires again. Alarm actions only fire on a state change, so
+ * an alarm left in ALARM would never ask again.
+ */
+import {
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  AddTagsToStreamCommand,
+  DescribeLimitsCommand,
+  DescribeStreamSummaryCommand,
+  ListTagsForStreamCommand,
+  UpdateShardCountCommand,
+} from '@aws-sdk/client-kinesis';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { cloudWatchClient, kinesisClient, snsClient } from '../../shared/aws/clients';
+import { logger, MetricUnit, metrics } from '../../shared/middleware';
+import { alarmName, buildAlarms, type Direction, shardCountInAlarm } from './alarms';
+import type { ShardAutoscalerConfig } from './config';
+import { type Decision, decide, type HoldReason } from './decide';
+import { measureDemand } from './demand';
+import { decodeHistory, describeScaling, encodeHistory, HISTORY_TAG, LAST_SCALING_TAG } from './history';
+import { fetchSamples } from './measure';
+import { type Notification, problemNotification, scaledNotification } from './notify';
+import type { ScalingPolicy } from './policy';
+import type { AlarmSignal, Delivery } from './trigger';
+
+export type OutcomeKind =
+  /** UpdateShardCount accepted. */
+  | 'scaled'
+  /** DRY_RUN: the decision was made and logged, nothing was changed. */
+  | 'dry-run'
+  /** The decision was not to scale (see `hold`). */
+  | 'held'
+  /** The alarm predates the last scaling, or is no longer in ALARM: a stale or duplicate delivery. */
+  | 'stale'
+  /** The alarms assumed a different shard count than the stream has: rewritten, no scaling on their word. */
+  | 'resynced'
+  /** Nothing to do for this stream (on-demand, not ACTIVE, not configured, not an ALARM). */
+  | 'skipped'
+  | 'failed';
+
+export interface Outcome {
+  deliveryId: string;
+  outcome: OutcomeKind;
+  detail: string;
+  alarmName?: string;
+  streamName?: string;
+  direction?: Direction;
+  from?: number;
+  to?: number;
+  hold?: HoldReason | 'stream-updating';
+  /** The alarm was reset to INSUFFICIENT_DATA so it fires again if the condition persists. */
+  rearmed?: boolean;
+  budgetLeft?: number;
+  error?: string;
+  /** AWS API calls made for this delivery, by operation. */
+  apiCalls: Record<string, number>;
+}
+
+export interface ActOptions {
+  now?: () => number;
+}
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : 'Error');
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+class Calls {
+  readonly counts: Record<string, number> = {};
+  count(operation: string): void {
+    this.counts[operation] = (this.counts[operation] ?? 0) + 1;
+  }
+  /** Sends a command, counting it under its operation name (class names do not survive minification). */
+  send<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    this.count(operation);
+    return request();
+  }
+}
+
+function emit(outcome: Outcome): void {
+  const single = metrics.singleMetric();
+  single.addDimension('StreamName', outcome.streamName ?? 'unknown');
+  single.addDimension('Outcome', outcome.outcome);
+  single.addMetric(
+    outcome.outcome === 'failed' ? 'ScalingFailures' : 'ScalingDecisions',
+    MetricUnit.Count,
+    1,
+  );
+  if (outcome.outcome === 'scaled' && outcome.from !== undefined && outcome.to !== undefined) {
+    const change = metrics.singleMetric();
+    change.addDimension('StreamName', outcome.streamName ?? 'unknown');
+    change.addMetric('ShardCountChange', MetricUnit.Count, outcome.to - outcome.from);
+  }
+  const { apiCalls, ...fields } = outcome;
+  const log = outcome.outcome === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger);
+  log('Shard autoscaler outcome', { ...fields, apiCalls });
+}
+
+/** Handles one parsed delivery and always returns an outcome (errors are caught, logged and counted). */
+export async function handleDelivery(
+  delivery: Delivery,
+  settings: ShardAutoscalerConfig,
+  options: ActOptions = {},
+): Promise<Outcome> {
+  const calls = new Calls();
+  let outcome: Outcome;
+  if (delivery.kind === 'ignored') {
+    outcome = {
+      deliveryId: delivery.deliveryId,
+      outcome: 'skipped',
+      detail: delivery.reason,
+      ...(delivery.alarmName ? { alarmName: delivery.alarmName } : {}),
+      apiCalls: calls.counts,
+    };
+  } else {
+    const base = {
+      deliveryId: delivery.deliveryId,
+      alarmName: delivery.alarmName,
+      streamName: delivery.streamName,
+      direction: delivery.direction,
+    };
+    try {
+      outcome = {
+        ...base,
+        ...(await handleAlarm(delivery, settings, calls, options.now ?? Date.now)),
+        apiCalls: calls.counts,
+      };
+    } catch (error) {
+      outcome = {
+        ...base,
+        outcome: 'failed',
+        error: errorName(error),
+        detail: errorMessage(error),
+        apiCalls: calls.counts,
+      };
+      const policy = settings.streams.get(delivery.streamName);
+      if (policy && !settings.dryRun) {
+        await publish(
+          settings,
+          calls,
+          problemNotification(delivery.streamName, `autoscaling failed (${errorName(error)})`, [
+            `Alarm ${delivery.alarmName}: ${errorMessage(error)}`,
+            'The alarm fires again on its next transition to ALARM.',
+          ]),
+        );
+      }
+    }
+  }
+  emit(outcome);
+  return outcome;
+}
+
+type Result = Omit<Outcome, 'deliveryId' | 'apiCalls' | 'alarmName' | 'streamName' | 'direction'>;
+
+async function handleAlarm(
+  signal: AlarmSignal,
+  settings: ShardAutoscalerConfig,
+  calls: Calls,
+  now: () => number,
+): Promise<Result> {
+  const policy = settings.streams.get(signal.streamName);
+  if (!policy)
+    return { outcome: 'skipped', detail: `stream ${signal.streamName} is not in AUTOSCALED_STREAMS` };
+  if (signal.state !== 'ALARM')
+    return { outcome: 'skipped', detail: `alarm state is ${signal.state}, not ALARM` };
+
+  const kinesis = kinesisClient();
+  const cloudwatch = cloudWatchClient();
+  const stream = signal.streamName;
+  const summary = (
+    await calls.send('DescribeStreamSummary', () =>
+      kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })),
+    )
+  ).StreamDescriptionSummary;
+  const mode = summary?.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
+  if (mode === 'ON_DEMAND') {
+    const detail = `stream ${stream} is in ON_DEMAND capacity mode: AWS scales it, UpdateShardCount does not apply; remove it from AUTOSCALED_STREAMS`;
+    logger.warn('Skipping an on-demand stream', { streamName: stream });
+    if (!settings.dryRun)
+      await publish(settings, calls, problemNotification(stream, 'on-demand stream skipped', [detail]));
+    return { outcome: 'skipped', detail };
+  }
+  const status = summary?.StreamStatus;
+  const open = summary?.OpenShardCount ?? 0;
+  if (status === 'UPDATING') {
+    const rearmed = await rearm(
+      settings,
+      calls,
+      signal.alarmName,
+      'stream is UPDATING (a scaling is in progress)',
+    );
+    return {
+      outcome: 'held',
+      hold: 'stream-updating',
+      rearmed,
+      from: open,
+      detail: 'stream is UPDATING: alarm re-armed',
+    };
+  }
+  if (status !== 'ACTIVE') return { outcome: 'skipped', detail: `stream status is ${status}` };
+
+  const otherName = alarmName(settings.alarmNamePrefix, stream, signal.direction === 'up' ? 'down' : 'up');
+  const [tags, described] = await Promise.all([
+    calls.send('ListTagsForStream', () => kinesis.send(new ListTagsForStreamCommand({ StreamName: stream }))),
+    calls.send('DescribeAlarms', () =>
+      cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [signal.alarmName, otherName] })),
+    ),
+  ]);
+  const tag = (key: string) => tags.Tags?.find((entry) => entry.Key === key)?.Value;
+  const history = decodeHistory(tag(HISTORY_TAG));
+  const lastScaled = history.at(-1);
+  const alarm = described.MetricAlarms?.find((entry) => entry.AlarmName === signal.alarmName);
+  const other = described.MetricAlarms?.find((entry) => entry.AlarmName === otherName);
+
+  // Stale or duplicate: SNS delivers at least once, and the SNS and EventBridge paths may both be enabled.
+  if (lastScaled !== undefined && signal.stateChangeTime <= lastScaled) {
+    return {
+      outcome: 'stale',
+      from: open,
+      detail: `alarm changed state at ${new Date(signal.stateChangeTime).toISOString()}, before the last scaling at ${new Date(lastScaled).toISOString()}`,
+    };
+  }
+  if (!alarm) throw new AlarmMissingError(signal.alarmName);
+  if (alarm.StateValue !== 'ALARM') {
+    return { outcome: 'stale', from: open, detail: `alarm is ${alarm.StateValue} now, no longer ALARM` };
+  }
+  const assumed = [alarm, other].map((entry) => shardCountInAlarm(entry?.Metrics));
+  if (assumed.some((count) => count !== open)) {
+    // Someone changed the shard count outside the autoscaler, or a deploy rewrote the alarms with
+    // initialShardCount: the alarm's utilisation was computed for the wrong count, so do not act on it.
+    const detail = `alarms assumed ${assumed.join('/')} shards, the stream has ${open}: alarms rewritten for ${open}`;
+    if (settings.dryRun) return { outcome: 'dry-run', from: open, detail: `would resync: ${detail}` };
+    await writeAlarms(settings, calls, policy, open, `resynced to ${open} shards`);
+    return { outcome: 'resynced', from: open, detail };
+  }
+
+  const at = now();
+  const samples = await fetchSamples(cloudwatch, policy, signal.direction, at, () =>
+    calls.count('GetMetricData'),
+  );
+  const demand = measureDemand(samples, policy, signal.direction, at);
+  const headroom = signal.direction === 'up' ? await accountHeadroom(calls) : undefined;
+  const decision = decide({
+    direction: signal.direction,
+    now: at,
+    currentShards: open,
+    history,
+    demand,
+    policy,
+    ...(headroom !== undefined ? { accountShardHeadroom: headroom } : {}),
+  });
+  logger.info('Scaling decision', { streamName: stream, dryRun: settings.dryRun, decision, demand });
+
+  if (decision.action === 'hold') {
+    const rearmed = decision.retry ? await rearm(settings, calls, signal.alarmName, decision.reason) : false;
+    if (decision.hold === 'at-max' && !settings.dryRun) {
+      await publish(
+        settings,
+        calls,
+        problemNotification(stream, `saturated at maxShards ${policy.maxShards}`, [
+          `Why: ${decision.reason}.`,
+          'Raise maxShards in the autoscaler policy if the stream should grow further.',
+        ]),
+      );
+    }
+    return {
+      outcome: settings.dryRun ? 'dry-run' : 'held',
+      hold: decision.hold,
+      rearmed,
+      from: open,
+      budgetLeft: decision.budget.left,
+      detail: `${decision.hold}: ${decision.reason}`,
+    };
+  }
+  if (settings.dryRun) {
+    return {
+      outcome: 'dry-run',
+      from: open,
+      to: decision.to,
+      budgetLeft: decision.budget.left,
+      detail: `would scale ${decision.direction} ${open} -> ${decision.to}: ${decision.reason}`,
+    };
+  }
+  return scale(signal, settings, calls, policy, decision, {
+    history,
+    at,
+    previousTags: { history: tag(HISTORY_TAG), last: tag(LAST_SCALING_TAG) },
+  });
+}
+
+export class AlarmMissingError extends Error {
+  override readonly name = 'AlarmMissingError';
+  constructor(alarm: string) {
+    super(
+      `Alarm ${alarm} does not exist (or is not readable by this function): deploy the autoscaler's alarms`,
+    );
+  }
+}
+
+async function scale(
+  signal: AlarmSignal,
+  settings: ShardAutoscalerConfig,
+  calls: Calls,
+  policy: ScalingPolicy,
+  decision: Decision & { action: 'scale' },
+  state: {
+    history: number[];
+    at: number;
+    previousTags: { history?: string | undefined; last?: string | undefined };
+  },
+): Promise<Result> {
+  const kinesis = kinesisClient();
+  const stream = signal.streamName;
+  const { from, to } = decision;
+  await calls.send('AddTagsToStream', () =>
+    kinesis.send(
+      new AddTagsToStreamCommand({
+        StreamName: stream,
+        Tags: {
+          [HISTORY_TAG]: encodeHistory([...state.history, state.at]),
+          [LAST_SCALING_TAG]: describeScaling(state.at, decision.direction, from, to),
+        },
+      }),
+    ),
+  );
+  try {
+    await calls.send('UpdateShardCount', () =>
+      kinesis.send(
+        new UpdateShardCountCommand({
+          StreamName: stream,
+          TargetShardCount: to,
+          ScalingType: 'UNIFORM_SCALING',
+        }),
+      ),
+    );
+  } catch (error) {
+    // The operation did not happen: take it out of the history again (empty values when there was none).
+    await calls
+      .send('AddTagsToStream', () =>
+        kinesis.send(
+          new AddTagsToStreamCommand({
+            StreamName: stream,
+            Tags: {
+              [HISTORY_TAG]: state.previousTags.history ?? '',
+              [LAST_SCALING_TAG]: state.previousTags.last ?? '',
+            },
+          }),
+        ),
+      )
+      .catch((rollback: unknown) =>
+        logger.warn('Could not roll back the history tag', { error: errorName(rollback) }),
+      );
+    if (errorName(error) === 'ResourceInUseException') {
+      const rearmed = await rearm(
+        settings,
+        calls,
+        signal.alarmName,
+        'ResourceInUseException: the stream is being updated',
+      );
+      return {
+        outcome: 'held',
+        hold: 'stream-updating',
+        rearmed,
+        from,
+        detail: 'ResourceInUseException: stream busy, alarm re-armed',
+      };
+    }
+    if (errorName(error) === 'LimitExceededException') {
+      await publish(
+        settings,
+        calls,
+        problemNotification(stream, `UpdateShardCount refused (LimitExceededException)`, [
+          errorMessage(error),
+          `Wanted ${from} -> ${to}. Scaling operations made outside the autoscaler count against the same 10 per 24 h,`,
+          'as do account shard limits. The alarm fires again on its next transition.',
+        ]),
+      );
+    }
+    throw error;
+  }
+
+  const warnings: string[] = [];
+  try {
+    await writeAlarms(settings, calls, policy, to, `scaled ${decision.direction} ${from} -> ${to}`);
+  } catch (error) {
+    // The stream is scaling; the next alarm resyncs the alarms (they are checked against the shard count).
+    warnings.push(`alarms not rewritten (${errorName(error)}): the next delivery resyncs them`);
+  }
+  await publish(settings, calls, scaledNotification(stream, decision, signal.alarmName));
+  return {
+    outcome: 'scaled',
+    from,
+    to,
+    budgetLeft: decision.budget.left,
+    detail: `${decision.reason}${warnings.length > 0 ? `; ${warnings.join('; ')}` : ''}`,
+  };
+}
+
+/** Both alarms rewritten for `shards` and reset, so each fires again only on a fresh evaluation. */
+async function writeAlarms(
+  settings: ShardAutoscalerConfig,
+  calls: Calls,
+  policy: ScalingPolicy,
+  shards: number,
+  reason: string,
+): Promise<void> {
+  const cloudwatch = cloudWatchClient();
+  const { up, down } = buildAlarms({
+    policy,
+    shards,
+    prefix: settings.alarmNamePrefix,
+    alarmActions: settings.alarmActions,
+  });
+  for (const alarm of [up, down]) {
+    await calls.send('PutMetricAlarm', () => cloudwatch.send(new PutMetricAlarmCommand(alarm)));
+    await calls.send('SetAlarmState', () =>
+      cloudwatch.send(
+        new SetAlarmStateCommand({
+          AlarmName: alarm.AlarmName,
+          StateValue: 'INSUFFICIENT_DATA',
+          StateReason: reason,
+        }),
+      ),
+    );
+  }
+}
+
+/** Resets the alarm so CloudWatch re-evaluates it and fires again if the condition holds; false on failure. */
+async function rearm(
+  settings: ShardAutoscalerConfig,
+  calls: Calls,
+  name: string,
+  reason: string,
+): Promise<boolean> {
+  if (settings.dryRun) return false;
+  try {
+    await calls.send('SetAlarmState', () =>
+      cloudWatchClient().send(
+        new SetAlarmStateCommand({
+          AlarmName: name,
+          StateValue: 'INSUFFICIENT_DATA',
+          StateReason: `Re-armed by the autoscaler: ${reason}`.slice(0, 1023),
+        }),
+      ),
+    );
+    return true;
+  } catch (error) {
+    logger.warn('Could not re-arm the alarm', { alarmName: name, error: errorName(error) });
+    return false;
+  }
+}
+
+/** Account shard limit minus open shards; undefined when DescribeLimits fails (1 call/s per account). */
+async function accountHeadroom(calls: Calls): Promise<number | undefined> {
+  try {
+    const limits = await calls.send('DescribeLimits', () =>
+      kinesisClient().send(new DescribeLimitsCommand({})),
+    );
+    if (limits.ShardLimit === undefined || limits.OpenShardCount === undefined) return undefined;
+    return limits.ShardLimit - limits.OpenShardCount;
+  } catch (error) {
+    logger.debug('DescribeLimits unavailable; relying on UpdateShardCount to enforce the account limit', {
+      error: errorName(error),
+    });
+    return undefined;
+  }
+}
+
+async function publish(
+  settings: ShardAutoscalerConfig,
+  calls: Calls,
+  notification: Notification,
+): Promise<void> {
+  if (!settings.notificationTopicArn) return;
+  try {
+    await calls.send('Publish', () =>
+      snsClient().send(
+        new PublishCommand({
+          TopicArn: settings.notificationTopicArn,
+          Subject: notification.subject,
+          Message: notification.message,
+        }),
+      ),
+    );
+  } catch (error) {
+    logger.warn('Could not publish the notification', { error: errorName(error) });
+  }
+}

@@ -1,0 +1,50 @@
+/** shard-autoscaler configuration: environment variables, validated at cold start (see README.md). */
+import { ConfigError, defineConfig } from '../../shared/middleware/config';
+import { parseStreamList, type ScalingPolicy } from './policy';
+
+// CloudWatch alarm names: up to 255 characters; the prefix must leave room for "<stream>-scale-down".
+const ALARM_PREFIX = /^[^\s*?]{1,100}$/;
+
+function json<T>(
+  variable: string,
+  text: string | undefined,
+  expected: string,
+  parse: (text: string) => T,
+): T {
+  try {
+    return parse(text ?? '');
+  } catch (error) {
+    throw new ConfigError(variable, `${expected}: ${(error as Error).message}`, text);
+  }
+}
+
+export const config = defineConfig((env) => {
+  const defaultsText = env.optionalString('SCALING_DEFAULTS');
+  const defaults = json('SCALING_DEFAULTS', defaultsText, 'a JSON object of policy fields', (text) => {
+    if (text === '') return {};
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Partial<ScalingPolicy>;
+  });
+  const streams = json(
+    'AUTOSCALED_STREAMS',
+    env.optionalString('AUTOSCALED_STREAMS'),
+    'stream names (comma-separated) or a JSON array of policies',
+    (text) => parseStreamList(text, defaults),
+  );
+  return {
+    /** Policies by stream name; an alarm for a stream not listed here is ignored. */
+    streams: new Map(streams.map((policy) => [policy.streamName, policy])),
+    alarmNamePrefix: env.string('ALARM_NAME_PREFIX', {
+      default: 'kinesis-autoscaler-',
+      pattern: ALARM_PREFIX,
+      describe: 'an alarm name prefix (1-100 characters, no spaces or wildcards)',
+    }),
+    /** ALARM actions written into the alarms (the SNS trigger topic); empty when EventBridge is the trigger. */
+    alarmActions: env.list('ALARM_ACTIONS', []),
+    notificationTopicArn: env.optionalString('NOTIFICATION_TOPIC_ARN'),
+    dryRun: env.bool('DRY_RUN', false),
+  };
+});
+
+export type ShardAutoscalerConfig = ReturnType<typeof config>;

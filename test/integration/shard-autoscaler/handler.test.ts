@@ -1,0 +1,304 @@
+/**
+ * The shard autoscaler end to end: kinesalite (streams, tags, for real) behind the scaling proxy
+ * (UpdateShardCount with AWS's rules), the CloudWatch fake (alarms, GetMetricData), fauxqs (notifications).
+ */
+import { AddTagsToStreamCommand, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Outcome } from '../../../functions/shard-autoscaler/act';
+import { alarmName, shardCountInAlarm } from '../../../functions/shard-autoscaler/alarms';
+import { config } from '../../../functions/shard-autoscaler/config';
+import { handler, type ShardAutoscalerResult } from '../../../functions/shard-autoscaler/handler';
+import { decodeHistory, encodeHistory, HISTORY_TAG } from '../../../functions/shard-autoscaler/history';
+import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
+import { kinesisClient, resetClients } from '../../../shared/aws/clients';
+import { lambdaContext } from '../../support/kinesis-events';
+import {
+  type AutoscalerWorld,
+  eventBridgeAlarmEvent,
+  snsAlarmEvent,
+  startAutoscalerWorld,
+} from '../../support/shard-autoscaler-world';
+import { captureTopic, type SnsCapture } from '../../support/sns-capture';
+
+const MIB = 1024 * 1024;
+const PREFIX = 'it-autoscale-';
+const ALARM_TOPIC = 'arn:aws:sns:us-east-1:000000000000:it-autoscaler-alarms';
+const saved = { ...process.env };
+let world: AutoscalerWorld;
+let notifications: SnsCapture;
+let streamCounter = 0;
+
+/** Each test gets its own stream (kinesalite is shared by the whole run). */
+function streamName(label: string) {
+  streamCounter += 1;
+  return `autoscale-${label}-${streamCounter}-${Date.now().toString(36)}`;
+}
+
+async function configure(streams: string[], extra: Record<string, string> = {}) {
+  Object.assign(process.env, {
+    ALARM_NAME_PREFIX: PREFIX,
+    AUTOSCALED_STREAMS: JSON.stringify(streams.map((streamName) => ({ streamName, maxShards: 16 }))),
+    ALARM_ACTIONS: ALARM_TOPIC,
+    NOTIFICATION_TOPIC_ARN: notifications.topicArn,
+    DRY_RUN: 'false',
+    ...extra,
+  });
+  config.reset();
+}
+
+async function invoke(event: unknown): Promise<Outcome[]> {
+  const result = (await handler(
+    event,
+    lambdaContext('shard-autoscaler') as unknown as Context,
+  )) as ShardAutoscalerResult;
+  return result.outcomes;
+}
+
+/** A provisioned stream with `shards`, its two alarms, `direction`'s in ALARM since 10 s ago, and traffic. */
+async function arrange(label: string, shards: number, direction: 'up' | 'down', bytesPerSecond: number) {
+  const name = streamName(label);
+  await world.createStream(name, shards);
+  await configure([name]);
+  await world.installAlarms(resolvePolicy({ streamName: name, maxShards: 16 }), shards, PREFIX, [
+    ALARM_TOPIC,
+  ]);
+  const alarm = alarmName(PREFIX, name, direction);
+  const changed = Date.now() - 10_000;
+  world.cloudwatch.setState(alarm, 'ALARM', changed);
+  world.feedTraffic(name, { bytesPerSecond, recordsPerSecond: bytesPerSecond / 2048 });
+  return { name, alarm, changed };
+}
+
+async function historyOf(name: string) {
+  const tags = await kinesisClient().send(new ListTagsForStreamCommand({ StreamName: name }));
+  return decodeHistory(tags.Tags?.find((tag) => tag.Key === HISTORY_TAG)?.Value);
+}
+
+beforeAll(async () => {
+  world = await startAutoscalerWorld({ kinesisEndpoint: process.env.AWS_ENDPOINT_URL_KINESIS! });
+  Object.assign(process.env, world.env);
+  resetClients();
+  notifications = await captureTopic(`autoscaler-notifications-${Date.now().toString(36)}`);
+});
+
+afterAll(async () => {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
+  resetClients();
+  config.reset();
+  await world.stop();
+});
+
+beforeEach(() => {
+  world.cloudwatch.calls.length = 0;
+});
+
+describe('shard-autoscaler handler', () => {
+  it('scales up on an SNS-wrapped alarm: measured target, alarms rewritten and reset, history tagged, notified', async () => {
+    // 2 shards offered 3 MiB/s: 3 shards of demand, 6 at 50 % utilisation, capped at 2x = 4.
+    const { name, alarm, changed } = await arrange('up', 2, 'up', 3 * MIB);
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+
+    expect(outcome).toMatchObject({
+      outcome: 'scaled',
+      streamName: name,
+      direction: 'up',
+      from: 2,
+      to: 4,
+      budgetLeft: 9,
+    });
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([{ stream: name, target: 4 }]);
+    for (const direction of ['up', 'down'] as const) {
+      const written = world.cloudwatch.alarms.get(alarmName(PREFIX, name, direction))!;
+      expect(shardCountInAlarm(written.Metrics as never)).toBe(4);
+      expect(written.StateValue).toBe('INSUFFICIENT_DATA');
+      expect(written.AlarmActions).toEqual([ALARM_TOPIC]);
+    }
+    const history = await historyOf(name);
+    expect(history).toHaveLength(1);
+    expect(Math.abs(history[0]! - Date.now())).toBeLessThan(10_000);
+    // Every call a scaling costs, counted.
+    expect(outcome!.apiCalls).toEqual({
+      DescribeStreamSummary: 1,
+      ListTagsForStream: 1,
+      DescribeAlarms: 1,
+      GetMetricData: 1,
+      DescribeLimits: 1,
+      AddTagsToStream: 1,
+      UpdateShardCount: 1,
+      PutMetricAlarm: 2,
+      SetAlarmState: 2,
+      Publish: 1,
+    });
+    const sent = (await notifications.notifications()).find((n) => n.subject?.includes(name));
+    expect(sent?.subject).toBe(`Kinesis ${name}: 2 -> 4 shards (scale up)`.slice(0, 100));
+    expect(sent?.message).toMatch(/Budget: 9 of 10 scaling operations left/);
+    expect(sent?.message).toMatch(/at most 2x current/);
+  });
+
+  it('never scales twice on duplicate or stale deliveries (SNS at-least-once, or both trigger paths on)', async () => {
+    const { name, alarm, changed } = await arrange('dup', 2, 'up', 3 * MIB);
+    const sns = snsAlarmEvent(alarm, changed);
+    const [first] = await invoke(sns);
+    expect(first?.outcome).toBe('scaled');
+    // The same message again, and the same transition through EventBridge.
+    const [again] = await invoke(sns);
+    const [viaEventBridge] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+    for (const duplicate of [again, viaEventBridge]) {
+      expect(duplicate).toMatchObject({ outcome: 'stale' });
+      expect(duplicate?.detail).toMatch(/before the last scaling/);
+      expect(duplicate?.apiCalls.UpdateShardCount).toBeUndefined();
+    }
+    // A transition after the scaling, but the alarm has since been reset: still not acted on.
+    const [late] = await invoke(snsAlarmEvent(alarm, Date.now() + 2_000, 'late'));
+    expect(late).toMatchObject({ outcome: 'stale', detail: expect.stringMatching(/INSUFFICIENT_DATA now/) });
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toHaveLength(1);
+  });
+
+  it('scales down on an EventBridge alarm state change, never below half', async () => {
+    // 6 shards, 0.2 MiB/s for the last hour: 1 shard would do, half of 6 is the floor.
+    const { name, alarm, changed } = await arrange('down', 6, 'down', 0.2 * MIB);
+    const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'scaled', direction: 'down', from: 6, to: 3 });
+    expect(outcome?.apiCalls.DescribeLimits).toBeUndefined();
+    expect(world.kinesis.shardCount(name)).toBe(3);
+  });
+
+  it('holds a scale-down while consumers lag, re-arming the alarm', async () => {
+    const { name, alarm, changed } = await arrange('lag', 4, 'down', 0.1 * MIB);
+    world.feedTraffic(name, { bytesPerSecond: 0, iteratorAgeMs: 900_000, minutes: 10 });
+    const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'held', hold: 'consumers-lagging', rearmed: true });
+    expect(world.cloudwatch.alarms.get(alarm)?.StateValue).toBe('INSUFFICIENT_DATA');
+  });
+
+  it('skips on-demand streams, and says so', async () => {
+    const name = streamName('ondemand');
+    await world.createStream(name, 0, { onDemand: true });
+    await configure([name]);
+    await world.installAlarms(resolvePolicy({ streamName: name }), 4, PREFIX);
+    const alarm = alarmName(PREFIX, name, 'up');
+    world.cloudwatch.setState(alarm, 'ALARM');
+    const [outcome] = await invoke(snsAlarmEvent(alarm, Date.now()));
+    expect(outcome).toMatchObject({ outcome: 'skipped', detail: expect.stringMatching(/ON_DEMAND/) });
+    expect(outcome?.apiCalls).toEqual({ DescribeStreamSummary: 1, Publish: 1 });
+    const sent = (await notifications.notifications()).find((n) => n.subject?.includes(name));
+    expect(sent?.subject).toMatch(/on-demand stream skipped/);
+  });
+
+  it('leaves an UPDATING stream alone and re-arms the alarm so it fires again', async () => {
+    const { name, alarm, changed } = await arrange('updating', 2, 'up', 3 * MIB);
+    world.kinesis.setUpdating(name, 60_000);
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'held', hold: 'stream-updating', rearmed: true, from: 2 });
+    expect(outcome?.apiCalls).toEqual({ DescribeStreamSummary: 1, SetAlarmState: 1 });
+    expect(world.cloudwatch.alarms.get(alarm)?.StateValue).toBe('INSUFFICIENT_DATA');
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([]);
+  });
+
+  it('treats ResourceInUseException from UpdateShardCount the same way, and un-records the operation', async () => {
+    const { name, alarm, changed } = await arrange('inuse', 2, 'up', 3 * MIB);
+    world.kinesis.failNextUpdate('ResourceInUseException', 'Stream is being updated');
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'held', hold: 'stream-updating', rearmed: true });
+    expect(outcome?.apiCalls.AddTagsToStream).toBe(2); // recorded, then rolled back
+    expect(await historyOf(name)).toEqual([]);
+    expect(world.cloudwatch.alarms.get(alarm)?.StateValue).toBe('INSUFFICIENT_DATA');
+  });
+
+  it('reports LimitExceededException (operations made outside the autoscaler) as a failure, and notifies', async () => {
+    const { name, alarm, changed } = await arrange('limit', 2, 'up', 3 * MIB);
+    world.kinesis.addOperations(
+      name,
+      Array.from({ length: 10 }, (_, i) => Date.now() - (i + 1) * 3_600_000),
+    );
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'failed', error: 'LimitExceededException' });
+    expect(await historyOf(name)).toEqual([]);
+    const sent = (await notifications.notifications()).filter((n) => n.subject?.includes(name));
+    expect(sent.map((n) => n.subject)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/LimitExceededException/)]),
+    );
+  });
+
+  it('holds when its own 24 h history is spent, without calling UpdateShardCount', async () => {
+    const { name, alarm, changed } = await arrange('budget', 2, 'up', 3 * MIB);
+    const spent = Array.from({ length: 10 }, (_, i) => changed - (i + 1) * 3_600_000);
+    await kinesisClient().send(
+      new AddTagsToStreamCommand({ StreamName: name, Tags: { [HISTORY_TAG]: encodeHistory(spent) } }),
+    );
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({
+      outcome: 'held',
+      hold: 'budget-exhausted',
+      rearmed: true,
+      budgetLeft: 0,
+    });
+    expect(outcome?.apiCalls.UpdateShardCount).toBeUndefined();
+  });
+
+  it('rewrites alarms that assume the wrong shard count instead of acting on them', async () => {
+    const name = streamName('resync');
+    await world.createStream(name, 3);
+    await configure([name]);
+    await world.installAlarms(resolvePolicy({ streamName: name, maxShards: 16 }), 1, PREFIX, [ALARM_TOPIC]);
+    const alarm = alarmName(PREFIX, name, 'up');
+    world.cloudwatch.setState(alarm, 'ALARM');
+    const [outcome] = await invoke(snsAlarmEvent(alarm, Date.now()));
+    expect(outcome).toMatchObject({
+      outcome: 'resynced',
+      detail: expect.stringMatching(/assumed 1\/1 shards, the stream has 3/),
+    });
+    expect(shardCountInAlarm(world.cloudwatch.alarms.get(alarm)?.Metrics as never)).toBe(3);
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([]);
+  });
+
+  it('DRY_RUN decides and reports without changing anything', async () => {
+    const { name, alarm, changed } = await arrange('dry', 2, 'up', 3 * MIB);
+    await configure([name], { DRY_RUN: 'true' });
+    world.cloudwatch.calls.length = 0;
+    const result = (await handler(
+      snsAlarmEvent(alarm, changed),
+      lambdaContext('shard-autoscaler') as unknown as Context,
+    )) as ShardAutoscalerResult;
+    expect(result.dryRun).toBe(true);
+    expect(result.outcomes[0]).toMatchObject({
+      outcome: 'dry-run',
+      from: 2,
+      to: 4,
+      detail: expect.stringMatching(/^would scale up 2 -> 4/),
+    });
+    expect(world.cloudwatch.count('PutMetricAlarm') + world.cloudwatch.count('SetAlarmState')).toBe(0);
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([]);
+    expect(await historyOf(name)).toEqual([]);
+  });
+
+  it('ignores alarms of streams it is not configured for, and events that are not alarms', async () => {
+    await configure(['some-other-stream']);
+    const outcomes = await invoke(snsAlarmEvent(alarmName(PREFIX, 'not-configured', 'up'), Date.now()));
+    expect(outcomes[0]).toMatchObject({
+      outcome: 'skipped',
+      detail: expect.stringMatching(/not in AUTOSCALED_STREAMS/),
+    });
+    expect((await invoke({ hello: 'world' }))[0]).toMatchObject({ outcome: 'skipped' });
+  });
+
+  it('fails cleanly and fast when CloudWatch is unreachable', async () => {
+    const { alarm, changed } = await arrange('unreachable', 2, 'up', 3 * MIB);
+    process.env.AWS_ENDPOINT_URL_CLOUDWATCH = 'http://127.0.0.1:9'; // discard port: connection refused
+    resetClients();
+    const started = Date.now();
+    try {
+      const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(outcome).toMatchObject({
+        outcome: 'failed',
+        detail: expect.stringMatching(/ECONNREFUSED|connect/),
+      });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_CLOUDWATCH = world.cloudwatch.endpoint;
+      resetClients();
+    }
+  });
+});
