@@ -3,38 +3,49 @@
  * newline-delimited JSON (gzip by default), reporting partial batch failures. See README.md.
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { processKinesisEvent } from '../../shared/kinesis/runner';
+import { processKinesisEvent, type StreamConsumer } from '../../shared/kinesis/runner';
 import { kitHandler } from '../../shared/middleware';
 import { createS3DeadLetterSink } from '../../shared/sinks/s3-dead-letter';
 import { createS3NdjsonSink } from '../../shared/sinks/s3-ndjson';
 import { config } from './config';
 import { toNdjsonLine } from './transform';
 
+type Settings = ReturnType<typeof config>;
+
+// Built once per configuration (the config getter caches its object), not per invocation.
+let consumer: { settings: Settings; value: StreamConsumer<Settings['format'], string> } | undefined;
+
+function consumerFor(settings: Settings): StreamConsumer<Settings['format'], string> {
+  if (consumer?.settings !== settings) {
+    const encryption = { sse: settings.sse, kmsKeyId: settings.kmsKeyId };
+    consumer = {
+      settings,
+      value: {
+        format: settings.format,
+        transform: (record) => toNdjsonLine(record, settings),
+        sink: createS3NdjsonSink({
+          bucket: settings.bucket,
+          prefix: settings.prefix,
+          keyTemplate: settings.keyTemplate,
+          compression: settings.compression,
+          maxObjectBytes: settings.maxObjectBytes,
+          ...encryption,
+        }),
+        deadLetter: createS3DeadLetterSink({
+          bucket: settings.bucket,
+          prefix: settings.deadLetterPrefix,
+          ...encryption,
+        }),
+      },
+    };
+  }
+  return consumer.value;
+}
+
 async function kinesisToS3(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
-  const settings = config();
-  const { response } = await processKinesisEvent(
-    event,
-    {
-      format: settings.format,
-      transform: (record) => toNdjsonLine(record, settings),
-      sink: createS3NdjsonSink({
-        bucket: settings.bucket,
-        prefix: settings.prefix,
-        keyTemplate: settings.keyTemplate,
-        compression: settings.compression,
-        maxObjectBytes: settings.maxObjectBytes,
-        sse: settings.sse,
-        kmsKeyId: settings.kmsKeyId,
-      }),
-      deadLetter: createS3DeadLetterSink({
-        bucket: settings.bucket,
-        prefix: settings.deadLetterPrefix,
-        sse: settings.sse,
-        kmsKeyId: settings.kmsKeyId,
-      }),
-    },
-    { remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY },
-  );
+  const { response } = await processKinesisEvent(event, consumerFor(config()), {
+    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
+  });
   return response;
 }
 
