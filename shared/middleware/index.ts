@@ -1,7 +1,7 @@
 /**
  * The kit's middy stack. A handler stays a plain async function of (event, context); this attaches the
  * cross-cutting concerns, top to bottom:
- *   1. configuration validated before the first invocation (a bad variable fails with its name),
+ *   1. configuration validated at init and before every invocation (a bad variable fails with its name),
  *   2. Powertools Logger context (function name, request id, cold start; keys reset per invocation),
  *   3. Powertools Metrics flushed as EMF after every invocation (plus a ColdStart metric),
  *   4. an error log line naming the error class, never the event payload.
@@ -53,6 +53,18 @@ export function kitHandler<TEvent, TResult>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(logErrors());
-  if (options.config) stack.use(validateConfig(options.config));
+  if (options.config) {
+    // Validate during init (cold start) so a bad variable shows up in the log at once, named; every invocation
+    // re-checks before the handler runs and fails with the same message until the configuration is fixed.
+    try {
+      options.config();
+    } catch (error) {
+      logger.error('Invalid configuration', {
+        errorName: (error as Error).name,
+        errorMessage: (error as Error).message,
+      });
+    }
+    stack.use(validateConfig(options.config));
+  }
   return stack;
 }
