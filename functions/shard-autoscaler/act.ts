@@ -7,7 +7,7 @@
  *   ListTagsForStream            the scaling history (tags), for the budget, the cooldown and staleness
  *   DescribeAlarms               the alarm must still be in ALARM; both alarms must assume the real shard count
  *   GetMetricData                the measured demand
- *   DescribeLimits (scale-up)    the account's shard headroom (tolerated when it fails)
+ *   DescribeLimits (scale-up)    the account's shard headroom, with CHECK_ACCOUNT_SHARD_LIMIT (tolerated when it fails)
  *   -> decide()
  *   AddTagsToStream              the operation is recorded BEFORE UpdateShardCount (rolled back if it fails), so
  *                                the 24 h budget is never under-counted
@@ -257,7 +257,8 @@ async function handleAlarm(
     calls.count('GetMetricData'),
   );
   const demand = measureDemand(samples, policy, signal.direction, at);
-  const headroom = signal.direction === 'up' ? await accountHeadroom(calls) : undefined;
+  const headroom =
+    signal.direction === 'up' && settings.checkAccountShardLimit ? await accountHeadroom(calls) : undefined;
   const decision = decide({
     direction: signal.direction,
     now: at,

@@ -43,6 +43,11 @@ export const config = defineConfig((env) => {
     /** ALARM actions written into the alarms (the SNS trigger topic); empty when EventBridge is the trigger. */
     alarmActions: env.list('ALARM_ACTIONS', []),
     notificationTopicArn: env.optionalString('NOTIFICATION_TOPIC_ARN'),
+    /**
+     * Clamp scale-ups to the account's shard headroom (DescribeLimits: needs kinesis:DescribeLimits on "*", and
+     * is limited to 1 call/s per account). Off: UpdateShardCount's LimitExceededException reports it instead.
+     */
+    checkAccountShardLimit: env.bool('CHECK_ACCOUNT_SHARD_LIMIT', false),
     dryRun: env.bool('DRY_RUN', false),
   };
 });

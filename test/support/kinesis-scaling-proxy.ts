@@ -26,6 +26,8 @@ interface StreamOverlay {
 
 export interface KinesisScalingProxy {
   endpoint: string;
+  /** The account's shard limit (DescribeLimits' ShardLimit; UpdateShardCount refuses to go above it). */
+  shardLimit: number;
   /** Every UpdateShardCount request, accepted or not. */
   updates: Array<{ stream: string; target: number; error?: string }>;
   /** Puts a stream into UPDATING for `ms` (as if someone else had started a scaling). */
@@ -95,7 +97,6 @@ export async function startKinesisScalingProxy(
 ): Promise<KinesisScalingProxy> {
   const upstream = new URL(options.upstream);
   const now = options.now ?? Date.now;
-  const shardLimit = options.shardLimit ?? 500;
   const streams = new Map<string, StreamOverlay>();
   const updates: KinesisScalingProxy['updates'] = [];
   const injected: KinesisError[] = [];
@@ -108,6 +109,7 @@ export async function startKinesisScalingProxy(
     return entry;
   };
 
+  const proxy = { shardLimit: options.shardLimit ?? 500 };
   const server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -155,8 +157,10 @@ export async function startKinesisScalingProxy(
             .pop();
         switch (operation) {
           case 'CreateStream': {
+            // Streams created through the proxy are the account's, for DescribeLimits and the shard limit.
+            const state = overlay(name);
             if (input.StreamModeDetails?.StreamMode === 'ON_DEMAND') {
-              overlay(name).onDemand = true;
+              state.onDemand = true;
               return reply(200, await upstreamCall('CreateStream', { StreamName: name, ShardCount: 4 }));
             }
             break;
@@ -169,7 +173,7 @@ export async function startKinesisScalingProxy(
               open += (await summary(stream)).StreamDescriptionSummary.OpenShardCount;
             }
             return reply(200, {
-              ShardLimit: shardLimit,
+              ShardLimit: proxy.shardLimit,
               OpenShardCount: open,
               OnDemandStreamCount: 0,
               OnDemandStreamCountLimit: 50,
@@ -211,7 +215,7 @@ export async function startKinesisScalingProxy(
                 );
               }
               if (target > 10_000) throw new KinesisError('LimitExceededException', 'Above 10000 shards');
-              if (target - current > shardLimit - (await totalOpen())) {
+              if (target - current > proxy.shardLimit - (await totalOpen())) {
                 throw new KinesisError('LimitExceededException', 'Account shard limit exceeded');
               }
               state.shards = target;
@@ -265,7 +269,7 @@ export async function startKinesisScalingProxy(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const handle: Omit<KinesisScalingProxy, 'shardLimit'> = {
     endpoint: `http://127.0.0.1:${port}`,
     updates,
     setUpdating(stream, ms) {
@@ -284,4 +288,5 @@ export async function startKinesisScalingProxy(
         server.closeAllConnections();
       }),
   };
+  return Object.assign(proxy, handle);
 }

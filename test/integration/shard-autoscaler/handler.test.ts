@@ -2,7 +2,11 @@
  * The shard autoscaler end to end: kinesalite (streams, tags, for real) behind the scaling proxy
  * (UpdateShardCount with AWS's rules), the CloudWatch fake (alarms, GetMetricData), fauxqs (notifications).
  */
-import { AddTagsToStreamCommand, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
+import {
+  AddTagsToStreamCommand,
+  DescribeLimitsCommand,
+  ListTagsForStreamCommand,
+} from '@aws-sdk/client-kinesis';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../../functions/shard-autoscaler/act';
@@ -124,7 +128,6 @@ describe('shard-autoscaler handler', () => {
       ListTagsForStream: 1,
       DescribeAlarms: 1,
       GetMetricData: 1,
-      DescribeLimits: 1,
       AddTagsToStream: 1,
       UpdateShardCount: 1,
       PutMetricAlarm: 2,
@@ -161,7 +164,6 @@ describe('shard-autoscaler handler', () => {
     const { name, alarm, changed } = await arrange('down', 6, 'down', 0.2 * MIB);
     const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, changed));
     expect(outcome).toMatchObject({ outcome: 'scaled', direction: 'down', from: 6, to: 3 });
-    expect(outcome?.apiCalls.DescribeLimits).toBeUndefined();
     expect(world.kinesis.shardCount(name)).toBe(3);
   });
 
@@ -220,6 +222,25 @@ describe('shard-autoscaler handler', () => {
     expect(sent.map((n) => n.subject)).toEqual(
       expect.arrayContaining([expect.stringMatching(/LimitExceededException/)]),
     );
+  });
+
+  it('with CHECK_ACCOUNT_SHARD_LIMIT, stays within the account shard headroom (DescribeLimits)', async () => {
+    const { name, alarm, changed } = await arrange('headroom', 2, 'up', 3 * MIB);
+    await configure([name], { CHECK_ACCOUNT_SHARD_LIMIT: 'true' });
+    const limits = await kinesisClient().send(new DescribeLimitsCommand({}));
+    world.kinesis.shardLimit = limits.OpenShardCount! + 1;
+    try {
+      const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(outcome).toMatchObject({
+        outcome: 'scaled',
+        from: 2,
+        to: 3,
+        detail: expect.stringMatching(/headroom 1/),
+      });
+      expect(outcome?.apiCalls.DescribeLimits).toBe(1);
+    } finally {
+      world.kinesis.shardLimit = 500;
+    }
   });
 
   it('holds when its own 24 h history is spent, without calling UpdateShardCount', async () => {
