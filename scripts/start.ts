@@ -154,6 +154,7 @@ try {
   const demos: Array<[string, () => Promise<{ demo: Demo }>]> = [
     // Each area adds its demo here: ['name', () => import('./demo/<name>')],
     ['firehose', () => import('./demo/firehose')],
+    ['shard-autoscaler', () => import('./demo/shard-autoscaler')],
   ];
   for (const [name, load] of demos) {
     console.log(`\n==== ${name} ====`);
