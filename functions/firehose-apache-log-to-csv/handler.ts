@@ -13,15 +13,14 @@ import {
   processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { apacheRecordToCsv, ByteWriter, LogParseError } from '../../shared/logformats';
+import { apacheRecordToCsv, type ByteWriter, LogParseError, withWriter } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { type ApacheLogToCsvConfig, config } from './config';
 
-// Outputs are views into this writer's chunks: written once, never overwritten.
-const writer = new ByteWriter();
-
+/** One record to CSV bytes written into `writer` (the output is a view into it). */
 export function transformRecord(
   record: FirehoseInputRecord,
+  writer: ByteWriter,
   settings: ApacheLogToCsvConfig,
 ): TransformOutcome {
   try {
@@ -37,9 +36,11 @@ async function apacheLogToCsv(
   context: Context,
 ): Promise<FirehoseTransformationResult> {
   const settings = config();
-  return processFirehoseEvent(event, (record) => transformRecord(record, settings), {
-    lambdaContext: context,
-  });
+  return withWriter((writer) =>
+    processFirehoseEvent(event, (record) => transformRecord(record, writer, settings), {
+      lambdaContext: context,
+    }),
+  );
 }
 
 export const handler = kitHandler(apacheLogToCsv, { config });

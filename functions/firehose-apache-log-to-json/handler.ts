@@ -13,13 +13,11 @@ import {
   processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { apacheRecordToJson, ByteWriter, LogParseError } from '../../shared/logformats';
+import { apacheRecordToJson, type ByteWriter, LogParseError, withWriter } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 
-// Outputs are views into this writer's chunks: written once, never overwritten, so no copy per record.
-const writer = new ByteWriter();
-
-export function transformRecord(record: FirehoseInputRecord): TransformOutcome {
+/** One record to NDJSON bytes written into `writer` (the output is a view into it). */
+export function transformRecord(record: FirehoseInputRecord, writer: ByteWriter): TransformOutcome {
   try {
     return ok(apacheRecordToJson(record.data, writer));
   } catch (error) {
@@ -32,7 +30,9 @@ async function apacheLogToJson(
   event: FirehoseTransformationEvent,
   context: Context,
 ): Promise<FirehoseTransformationResult> {
-  return processFirehoseEvent(event, transformRecord, { lambdaContext: context });
+  return withWriter((writer) =>
+    processFirehoseEvent(event, (record) => transformRecord(record, writer), { lambdaContext: context }),
+  );
 }
 
 export const handler = kitHandler(apacheLogToJson);

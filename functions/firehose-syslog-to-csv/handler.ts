@@ -14,14 +14,15 @@ import {
   processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { ByteWriter, LogParseError, syslogRecordToCsv } from '../../shared/logformats';
+import { type ByteWriter, LogParseError, syslogRecordToCsv, withWriter } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { config, type SyslogToCsvConfig } from './config';
 
-// Outputs are views into this writer's chunks: written once, never overwritten.
-const writer = new ByteWriter();
-
-export function transformRecord(record: FirehoseInputRecord, settings: SyslogToCsvConfig): TransformOutcome {
+export function transformRecord(
+  record: FirehoseInputRecord,
+  writer: ByteWriter,
+  settings: SyslogToCsvConfig,
+): TransformOutcome {
   try {
     const options = { referenceTime: record.approximateArrivalTimestamp };
     return ok(syslogRecordToCsv(record.data, writer, options, settings.lineEnding));
@@ -36,9 +37,11 @@ async function syslogToCsv(
   context: Context,
 ): Promise<FirehoseTransformationResult> {
   const settings = config();
-  return processFirehoseEvent(event, (record) => transformRecord(record, settings), {
-    lambdaContext: context,
-  });
+  return withWriter((writer) =>
+    processFirehoseEvent(event, (record) => transformRecord(record, writer, settings), {
+      lambdaContext: context,
+    }),
+  );
 }
 
 export const handler = kitHandler(syslogToCsv, { config });

@@ -14,13 +14,11 @@ import {
   processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { ByteWriter, LogParseError, syslogRecordToJson } from '../../shared/logformats';
+import { type ByteWriter, LogParseError, syslogRecordToJson, withWriter } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 
-// Outputs are views into this writer's chunks: written once, never overwritten.
-const writer = new ByteWriter();
-
-export function transformRecord(record: FirehoseInputRecord): TransformOutcome {
+/** One record to NDJSON bytes written into `writer` (the output is a view into it). */
+export function transformRecord(record: FirehoseInputRecord, writer: ByteWriter): TransformOutcome {
   try {
     return ok(syslogRecordToJson(record.data, writer, { referenceTime: record.approximateArrivalTimestamp }));
   } catch (error) {
@@ -33,7 +31,9 @@ async function syslogToJson(
   event: FirehoseTransformationEvent,
   context: Context,
 ): Promise<FirehoseTransformationResult> {
-  return processFirehoseEvent(event, transformRecord, { lambdaContext: context });
+  return withWriter((writer) =>
+    processFirehoseEvent(event, (record) => transformRecord(record, writer), { lambdaContext: context }),
+  );
 }
 
 export const handler = kitHandler(syslogToJson);

@@ -22,7 +22,7 @@
  * apacheToJson(entry); // '{"host":"::1","ident":"-",...}'
  * ```
  */
-import { ascii, ByteWriter, charColumn, textOf } from './bytes';
+import { ascii, assertUtf8, ByteWriter, charColumn, textOf } from './bytes';
 import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
@@ -192,10 +192,8 @@ function escapeField(
 }
 
 function writeConstant(w: ByteWriter, constant: Uint8Array): void {
-  const buf = w.buf;
-  let pos = w.pos;
-  for (let i = 0; i < constant.length; i++) buf[pos++] = constant[i]!;
-  w.pos = pos;
+  w.buf.set(constant, w.pos);
+  w.pos += constant.length;
 }
 
 /** A JSON string of bytes[start, end) known to need no escaping; capacity already ensured. */
@@ -531,6 +529,16 @@ export function apacheToJson(e: ApacheLogEntry): string {
  */
 export function apacheRecordToJson(bytes: Uint8Array, writer: ByteWriter): Uint8Array {
   try {
+    // One line per record is the common case (Kinesis Agent): no closure, no second search.
+    const newline = bytes.indexOf(0x0a);
+    const end = newline < 0 ? bytes.length : newline;
+    if (end === bytes.length || end === bytes.length - 1) {
+      if (end > 0 && bytes[end - 1] !== 0x0d) {
+        assertUtf8(bytes);
+        scanLine(bytes, 0, end, writer);
+        return writer.finish();
+      }
+    }
     forEachLine(bytes, (start, end) => scanLine(bytes, start, end, writer));
   } catch (error) {
     writer.discard();

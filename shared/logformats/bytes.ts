@@ -26,10 +26,13 @@ export function textOf(bytes: Uint8Array, start: number, end: number): string {
   return textDecoder.decode(bytes.subarray(start, end));
 }
 
+/** Chunks a writer keeps for reuse (8 MiB at the default size: more than a 6 MB response ever holds). */
+const MAX_RETAINED_CHUNKS = 8;
+
 /**
  * An append-only output buffer handing out one Uint8Array per record. Records are written into large chunks and
- * returned as views ({@link finish}); a chunk is never written again below what it has handed out, so the views
- * stay valid for as long as anyone holds them, without a copy per record.
+ * returned as views ({@link finish}); nothing handed out is written again until {@link reset}, so the views stay
+ * valid without a copy per record.
  */
 export class ByteWriter {
   /** The chunk being written. */
@@ -37,9 +40,14 @@ export class ByteWriter {
   /** Next write position in {@link buf}. */
   pos = 0;
   private start = 0;
+  /** Chunks kept for reuse after {@link reset}, in write order (at most {@link MAX_RETAINED_CHUNKS}). */
+  private readonly chunks: Buffer[] = [];
+  /** Index of {@link buf} in {@link chunks}, or -1 once past the retained ones. */
+  private chunkIndex = 0;
 
   constructor(private readonly chunkSize = 1 << 20) {
     this.buf = Buffer.allocUnsafe(chunkSize);
+    this.chunks.push(this.buf);
   }
 
   /** Makes room for `count` more bytes of the current record. */
@@ -49,7 +57,18 @@ export class ByteWriter {
 
   private grow(count: number): void {
     const used = this.pos - this.start;
-    const next = Buffer.allocUnsafe(Math.max(this.chunkSize, 2 * (used + count)));
+    const needed = used + count;
+    const nextIndex = this.chunkIndex < 0 ? -1 : this.chunkIndex + 1;
+    let next = nextIndex < 0 ? undefined : this.chunks[nextIndex];
+    if (next === undefined || next.length < needed) {
+      next = Buffer.allocUnsafe(Math.max(this.chunkSize, 2 * needed));
+      if (nextIndex >= 0 && nextIndex < MAX_RETAINED_CHUNKS) {
+        // Replaces a chunk too small for this record (and forgets the ones after it), or adds one.
+        this.chunks[nextIndex] = next;
+        this.chunks.length = nextIndex + 1;
+      }
+    }
+    this.chunkIndex = nextIndex >= 0 && this.chunks[nextIndex] === next ? nextIndex : -1;
     this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
     this.start = 0;
@@ -101,9 +120,44 @@ export class ByteWriter {
   discard(): void {
     this.pos = this.start;
   }
+
+  /**
+   * Starts writing over the chunks from the beginning, invalidating every view handed out so far. Call it only
+   * when no output is held any more; {@link withWriter} does it for one invocation at a time.
+   */
+  reset(): void {
+    this.chunkIndex = 0;
+    this.buf = this.chunks[0]!;
+    this.pos = 0;
+    this.start = 0;
+  }
+}
+
+const idleWriters: ByteWriter[] = [];
+
+/**
+ * Runs `work` (one invocation) with a writer of its own, reused by later invocations once this one is over: a
+ * warm function then allocates no output memory, and invocations that overlap (tests, demos) never share one.
+ * Views handed out during `work` stay valid until it settles; the runner base64-encodes them before that.
+ *
+ * @example
+ * ```ts
+ * const result = await withWriter((writer) =>
+ *   processFirehoseEvent(event, (record) => ok(apacheRecordToJson(record.data, writer))),
+ * );
+ * ```
+ */
+export async function withWriter<T>(work: (writer: ByteWriter) => Promise<T>): Promise<T> {
+  const writer = idleWriters.pop() ?? new ByteWriter();
+  writer.reset();
+  try {
+    return await work(writer);
+  } finally {
+    idleWriters.push(writer);
+  }
 }
 
 /** Pre-encodes an ASCII constant for {@link ByteWriter.bytes}. */
 export function ascii(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  return Buffer.from(text, 'latin1');
 }

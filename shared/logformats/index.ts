@@ -19,7 +19,7 @@ export {
   apacheToJson,
   parseApacheLine,
 } from './apache';
-export { ByteWriter } from './bytes';
+export { ByteWriter, withWriter } from './bytes';
 export { type CsvLineEnding, csvField, csvRecord } from './csv';
 export { LogParseError } from './errors';
 export { jsonString, jsonStringOrNull } from './json';

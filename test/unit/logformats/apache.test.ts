@@ -248,6 +248,32 @@ describe('apache JSON output', () => {
     expect(recordJson(good, writer)).toBe(first);
   });
 
+  it('reuses its chunks after reset, writing the same bytes again', () => {
+    const writer = new ByteWriter(256);
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) => `10.0.0.${i} - - [10/Oct/2000:13:55:36 -0700] "GET /${i} HTTP/1.1" 200 ${i}`,
+    );
+    const first = lines.map((line) => text(apacheRecordToJson(Buffer.from(line), writer)));
+    writer.reset();
+    const second = lines.map((line) => text(apacheRecordToJson(Buffer.from(line), writer)));
+    expect(second).toEqual(first);
+    expect(first[7]).toBe(`${apacheToJson(parseApacheLine(lines[7]!))}\n`);
+  });
+
+  it('keeps producing correct output when records outgrow the retained chunks', () => {
+    const writer = new ByteWriter(64);
+    const line = (i: number) =>
+      `h - - [10/Oct/2000:13:55:36 -0700] "GET /${'y'.repeat(i * 13)} HTTP/1.1" 200 ${i}`;
+    for (let round = 0; round < 3; round++) {
+      writer.reset();
+      const outputs = Array.from({ length: 40 }, (_, i) => apacheRecordToJson(Buffer.from(line(i)), writer));
+      outputs.forEach((output, i) => {
+        expect(text(output)).toBe(`${apacheToJson(parseApacheLine(line(i)))}\n`);
+      });
+    }
+  });
+
   it('hands out views that later records never overwrite, across chunk boundaries', () => {
     const writer = new ByteWriter(1024);
     const line = (i: number) =>
