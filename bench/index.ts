@@ -8,6 +8,7 @@ import type { BenchResult } from './harness';
 const suites: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   // Each suite registers itself here (one line per bench/<name>.bench.ts).
   kpl: () => import('./kpl.bench'),
+  firehose: () => import('./firehose.bench'),
 };
 
 const only = process.argv.slice(2);
