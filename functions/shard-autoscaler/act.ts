@@ -78,20 +78,28 @@ export interface Outcome {
 
 export interface ActOptions {
   now?: () => number;
+  /** Aborts the AWS calls still running (the handler sets it a few seconds before the Lambda timeout). */
+  abortSignal?: AbortSignal;
 }
 
 const errorName = (error: unknown) => (error instanceof Error ? error.name : 'Error');
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+type SendOptions = { abortSignal?: AbortSignal };
+
 class Calls {
   readonly counts: Record<string, number> = {};
+  constructor(readonly options: SendOptions) {}
   count(operation: string): void {
     this.counts[operation] = (this.counts[operation] ?? 0) + 1;
   }
-  /** Sends a command, counting it under its operation name (class names do not survive minification). */
-  send<T>(operation: string, request: () => Promise<T>): Promise<T> {
+  /**
+   * Sends a command, counting it under its operation name (class names do not survive minification), with the
+   * invocation's abort signal: a hung endpoint ends in a clear AbortError before Lambda's timeout does.
+   */
+  send<T>(operation: string, request: (options: SendOptions) => Promise<T>): Promise<T> {
     this.count(operation);
-    return request();
+    return request(this.options);
   }
 }
 
@@ -120,7 +128,7 @@ export async function handleDelivery(
   settings: ShardAutoscalerConfig,
   options: ActOptions = {},
 ): Promise<Outcome> {
-  const calls = new Calls();
+  const calls = new Calls(options.abortSignal ? { abortSignal: options.abortSignal } : {});
   let outcome: Outcome;
   if (delivery.kind === 'ignored') {
     outcome = {
@@ -186,8 +194,8 @@ async function handleAlarm(
   const cloudwatch = cloudWatchClient();
   const stream = signal.streamName;
   const summary = (
-    await calls.send('DescribeStreamSummary', () =>
-      kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })),
+    await calls.send('DescribeStreamSummary', (options) =>
+      kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }), options),
     )
   ).StreamDescriptionSummary;
   const mode = summary?.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
@@ -219,9 +227,11 @@ async function handleAlarm(
 
   const otherName = alarmName(settings.alarmNamePrefix, stream, signal.direction === 'up' ? 'down' : 'up');
   const [tags, described] = await Promise.all([
-    calls.send('ListTagsForStream', () => kinesis.send(new ListTagsForStreamCommand({ StreamName: stream }))),
-    calls.send('DescribeAlarms', () =>
-      cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [signal.alarmName, otherName] })),
+    calls.send('ListTagsForStream', (options) =>
+      kinesis.send(new ListTagsForStreamCommand({ StreamName: stream }), options),
+    ),
+    calls.send('DescribeAlarms', (options) =>
+      cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [signal.alarmName, otherName] }), options),
     ),
   ]);
   const tag = (key: string) => tags.Tags?.find((entry) => entry.Key === key)?.Value;
@@ -253,8 +263,13 @@ async function handleAlarm(
   }
 
   const at = now();
-  const samples = await fetchSamples(cloudwatch, policy, signal.direction, at, () =>
-    calls.count('GetMetricData'),
+  const samples = await fetchSamples(
+    cloudwatch,
+    policy,
+    signal.direction,
+    at,
+    () => calls.count('GetMetricData'),
+    calls.options,
   );
   const demand = measureDemand(samples, policy, signal.direction, at);
   const headroom =
@@ -331,7 +346,7 @@ async function scale(
   const kinesis = kinesisClient();
   const stream = signal.streamName;
   const { from, to } = decision;
-  await calls.send('AddTagsToStream', () =>
+  await calls.send('AddTagsToStream', (options) =>
     kinesis.send(
       new AddTagsToStreamCommand({
         StreamName: stream,
@@ -340,22 +355,27 @@ async function scale(
           [LAST_SCALING_TAG]: describeScaling(state.at, decision.direction, from, to),
         },
       }),
+      options,
     ),
   );
   try {
-    await calls.send('UpdateShardCount', () =>
+    await calls.send('UpdateShardCount', (options) =>
       kinesis.send(
         new UpdateShardCountCommand({
           StreamName: stream,
           TargetShardCount: to,
           ScalingType: 'UNIFORM_SCALING',
         }),
+        options,
       ),
     );
   } catch (error) {
-    // The operation did not happen: take it out of the history again (empty values when there was none).
+    // Not refused by Kinesis (network error, abort): it may have happened, so it stays counted.
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === undefined)
+      throw error;
+    // Refused: the operation did not happen; take it out of the history again (empty values when there was none).
     await calls
-      .send('AddTagsToStream', () =>
+      .send('AddTagsToStream', (options) =>
         kinesis.send(
           new AddTagsToStreamCommand({
             StreamName: stream,
@@ -364,6 +384,7 @@ async function scale(
               [LAST_SCALING_TAG]: state.previousTags.last ?? '',
             },
           }),
+          options,
         ),
       )
       .catch((rollback: unknown) =>
@@ -431,14 +452,17 @@ async function writeAlarms(
     alarmActions: settings.alarmActions,
   });
   for (const alarm of [up, down]) {
-    await calls.send('PutMetricAlarm', () => cloudwatch.send(new PutMetricAlarmCommand(alarm)));
-    await calls.send('SetAlarmState', () =>
+    await calls.send('PutMetricAlarm', (options) =>
+      cloudwatch.send(new PutMetricAlarmCommand(alarm), options),
+    );
+    await calls.send('SetAlarmState', (options) =>
       cloudwatch.send(
         new SetAlarmStateCommand({
           AlarmName: alarm.AlarmName,
           StateValue: 'INSUFFICIENT_DATA',
           StateReason: reason,
         }),
+        options,
       ),
     );
   }
@@ -453,13 +477,14 @@ async function rearm(
 ): Promise<boolean> {
   if (settings.dryRun) return false;
   try {
-    await calls.send('SetAlarmState', () =>
+    await calls.send('SetAlarmState', (options) =>
       cloudWatchClient().send(
         new SetAlarmStateCommand({
           AlarmName: name,
           StateValue: 'INSUFFICIENT_DATA',
           StateReason: `Re-armed by the autoscaler: ${reason}`.slice(0, 1023),
         }),
+        options,
       ),
     );
     return true;
@@ -472,8 +497,8 @@ async function rearm(
 /** Account shard limit minus open shards; undefined when DescribeLimits fails (1 call/s per account). */
 async function accountHeadroom(calls: Calls): Promise<number | undefined> {
   try {
-    const limits = await calls.send('DescribeLimits', () =>
-      kinesisClient().send(new DescribeLimitsCommand({})),
+    const limits = await calls.send('DescribeLimits', (options) =>
+      kinesisClient().send(new DescribeLimitsCommand({}), options),
     );
     if (limits.ShardLimit === undefined || limits.OpenShardCount === undefined) return undefined;
     return limits.ShardLimit - limits.OpenShardCount;
@@ -492,13 +517,14 @@ async function publish(
 ): Promise<void> {
   if (!settings.notificationTopicArn) return;
   try {
-    await calls.send('Publish', () =>
+    await calls.send('Publish', (options) =>
       snsClient().send(
         new PublishCommand({
           TopicArn: settings.notificationTopicArn,
           Subject: notification.subject,
           Message: notification.message,
         }),
+        options,
       ),
     );
   } catch (error) {

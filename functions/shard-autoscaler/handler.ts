@@ -8,6 +8,7 @@
  * the same stream never race); each ends in an outcome, and none throws: a failure is logged, counted (EMF),
  * notified, and left to the alarm's next transition rather than to Lambda's blind retries.
  */
+import type { Context } from 'aws-lambda';
 import { kitHandler, MetricUnit, metrics } from '../../shared/middleware';
 import { handleDelivery, type Outcome } from './act';
 import { config } from './config';
@@ -18,13 +19,18 @@ export interface ShardAutoscalerResult {
   outcomes: Outcome[];
 }
 
-async function shardAutoscaler(event: unknown): Promise<ShardAutoscalerResult> {
+/** AWS calls still running this long before the Lambda timeout are aborted (and reported as failed). */
+const SAFETY_MARGIN_MS = 3000;
+
+async function shardAutoscaler(event: unknown, context: Context): Promise<ShardAutoscalerResult> {
   const settings = config();
+  const remaining = context?.getRemainingTimeInMillis?.() ?? 60_000;
+  const abortSignal = AbortSignal.timeout(Math.max(1000, remaining - SAFETY_MARGIN_MS));
   const outcomes: Outcome[] = [];
   const deliveries = parseTrigger(event, settings.alarmNamePrefix);
   metrics.addMetric('AlarmDeliveries', MetricUnit.Count, deliveries.length);
   for (const delivery of deliveries) {
-    outcomes.push(await handleDelivery(delivery, settings));
+    outcomes.push(await handleDelivery(delivery, settings, { abortSignal }));
   }
   return { dryRun: settings.dryRun, outcomes };
 }

@@ -101,6 +101,7 @@ export async function fetchSamples(
   direction: Direction,
   now: number,
   onCall: () => void = () => {},
+  options: { abortSignal?: AbortSignal } = {},
 ): Promise<PeriodSample[]> {
   const window = sampleWindow(policy, direction, now);
   const results = new Map<string, { Id: string; Timestamps: Date[]; Values: number[] }>();
@@ -115,6 +116,7 @@ export async function fetchSamples(
         ScanBy: 'TimestampAscending',
         NextToken: nextToken,
       }),
+      options,
     );
     for (const result of page.MetricDataResults ?? []) {
       if (!result.Id) continue;

@@ -2,6 +2,8 @@
  * The shard autoscaler end to end: kinesalite (streams, tags, for real) behind the scaling proxy
  * (UpdateShardCount with AWS's rules), the CloudWatch fake (alarms, GetMetricData), fauxqs (notifications).
  */
+
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import {
   AddTagsToStreamCommand,
   DescribeLimitsCommand,
@@ -303,6 +305,31 @@ describe('shard-autoscaler handler', () => {
       detail: expect.stringMatching(/not in AUTOSCALED_STREAMS/),
     });
     expect((await invoke({ hello: 'world' }))[0]).toMatchObject({ outcome: 'skipped' });
+  });
+
+  it('aborts a hung CloudWatch before the Lambda timeout, with a clear failure', async () => {
+    const { alarm, changed } = await arrange('hung', 2, 'up', 3 * MIB);
+    const sockets: Socket[] = [];
+    const hung = createServer((socket) => sockets.push(socket)); // accepts, never answers
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    process.env.AWS_ENDPOINT_URL_CLOUDWATCH = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    resetClients();
+    const started = Date.now();
+    try {
+      // 4 s left: calls still running 3 s before the end are aborted.
+      const context = lambdaContext('shard-autoscaler', 4_000) as unknown as Context;
+      const result = (await handler(snsAlarmEvent(alarm, changed), context)) as ShardAutoscalerResult;
+      expect(result.outcomes[0]).toMatchObject({
+        outcome: 'failed',
+        error: expect.stringMatching(/Abort|Timeout/),
+      });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      hung.close();
+      process.env.AWS_ENDPOINT_URL_CLOUDWATCH = world.cloudwatch.endpoint;
+      resetClients();
+    }
   });
 
   it('fails cleanly and fast when CloudWatch is unreachable', async () => {
