@@ -6,10 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firehoseEvents } from './generators/firehose';
 import { kinesisEvents } from './generators/kinesis';
+import { shardAutoscalerEvents } from './generators/shard-autoscaler';
 
 const generators: Array<() => Record<string, unknown>> = [
   kinesisEvents,
   firehoseEvents,
+  shardAutoscalerEvents,
   // Each area adds its generator here.
 ];
 
