@@ -265,14 +265,17 @@ function writeQuoted(w: ByteWriter, bytes: Uint8Array, i: number, end: number): 
         if (firstSpace < 0) firstSpace = i;
         lastSpace = i;
       } else if (c === BACKSLASH) {
+        // The escaped byte is copied with it and never ends the field.
         escapes = true;
         buf[pos++] = c;
         if (++i === end) break;
-      } else if (c < 0x20) {
+        buf[pos++] = bytes[i]!;
+        continue;
+      } else if (c !== 0x21) {
         escapes = true;
       }
     }
-    buf[pos++] = bytes[i]!;
+    buf[pos++] = c;
   }
   if (i >= end) return -1;
   buf[pos++] = QUOTE;
