@@ -95,6 +95,7 @@ export type Decision =
   | (Common & { action: 'hold'; hold: HoldReason; retry: boolean; retryAfter?: number });
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+const BINDING = { bytes: 'write bytes', records: 'write records', reads: 'read bytes' } as const;
 
 export function decide(input: DecisionInput): Decision {
   const { direction, now, currentShards: from, demand, policy } = input;
@@ -110,10 +111,11 @@ export function decide(input: DecisionInput): Decision {
   const needed = Math.max(1, Math.ceil(demand.shards / policy.targetUtilisation - 1e-9));
   const desired = Math.min(policy.maxShards, Math.max(policy.minShards, needed));
   const utilisation = round(demand.shards / from, 3);
+  const percent = (ratio: number) => `${Math.round(ratio * 100)} %`;
   const measured =
-    `peak demand ${round(demand.shards)} shard(s) of ${demand.binding}` +
-    (demand.throttled ? ' (writes were throttled: corrected with the rejected records)' : '') +
-    ` = utilisation ${utilisation} of ${from} shard(s); target ${policy.targetUtilisation} calls for ${needed}`;
+    `peak load ${round(demand.shards)} shard(s) of ${BINDING[demand.binding]}` +
+    (demand.throttled ? ' (throttled writes counted)' : '') +
+    ` = ${percent(utilisation)} of ${from} shard(s); ${needed} at the target ${percent(policy.targetUtilisation)}`;
   const common = { direction, from, desired, budget, utilisation };
   const hold = (reason: HoldReason, text: string, retryAfter?: number): Decision => ({
     ...common,

@@ -22,7 +22,7 @@ export function scaledNotification(
       `Stream ${streamName} is being scaled ${decision.direction} from ${from} to ${to} shards (UpdateShardCount, UNIFORM_SCALING).`,
       '',
       `Why: ${decision.reason}.`,
-      `Peak utilisation ${decision.utilisation} of ${from} shards; about ${decision.utilisationAfter} of ${to} shards.`,
+      `Peak utilisation ${Math.round(decision.utilisation * 100)} % of ${from} shards; about ${Math.round(decision.utilisationAfter * 100)} % of ${to} shards at the same load.`,
       `Budget: ${budget.left} of ${budget.limit} scaling operations left in the rolling 24 h` +
         (budget.nextFreeAt !== undefined
           ? ` (the oldest one leaves the window at ${when(budget.nextFreeAt)})`

@@ -60,7 +60,9 @@ describe('serverless invoke local: shard-autoscaler', () => {
       direction: 'up',
       from: 2,
       to: 4,
-      detail: expect.stringMatching(/^would scale up 2 -> 4: peak demand 3 shard\(s\) of bytes/),
+      detail: expect.stringMatching(
+        /^would scale up 2 -> 4: peak load 3 shard\(s\) of write bytes = 150 % of 2 shard\(s\); 6 at the target 50 %; at most 2x current$/,
+      ),
     });
     expect(world.kinesis.updates).toEqual([]);
     expect(world.cloudwatch.count('PutMetricAlarm')).toBe(2); // the two installAlarms above, none since
