@@ -4,6 +4,12 @@
  */
 export const sampleEventEnv: Record<string, Record<string, string>> = {
   'kinesis-to-s3': { BUCKET_NAME: 'bundle-check', KEY_PREFIX: 'bundle' },
+  // No CloudWatch emulator here: DRY_RUN against a stream kinesalite doesn't have ends in a caught, reported error.
+  'shard-autoscaler': {
+    DRY_RUN: 'true',
+    ALARM_NAME_PREFIX: 'kinesis-lambda-kit-dev-autoscale-',
+    AUTOSCALED_STREAMS: 'kinesis-lambda-kit-dev-autoscaled',
+  },
 };
 
 /** Buckets to create before the sample events run. */
