@@ -7,24 +7,13 @@
  */
 import { createHash, hash } from 'node:crypto';
 import agg from 'aws-kinesis-agg';
+import { mulberry32 } from '../scripts/lib/random';
 import { type AggregateInput, aggregate, deaggregate } from '../shared/kpl';
 import { type BenchResult, type Measurement, measure, printTable } from './harness';
 
 const AGGREGATES = 4;
 const PASSES = 5;
 const SEQUENCE_NUMBER = '49590338271490256608559692538361571095921575989136588898';
-
-/** Small deterministic PRNG (mulberry32), so every run measures the same bytes. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
@@ -46,7 +35,7 @@ interface Workload {
 }
 
 function workload(label: string, recordSize: number, seed: number): Workload {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const events: Workload['events'] = [];
   let bytes = 0;
   let userRecords = 0;

@@ -30,6 +30,19 @@ export interface PeriodSample {
   iteratorAgeMs: number;
 }
 
+/** A period with no data points: every metric 0, as FILL(m, 0) reads it. */
+export function emptySample(start: number, fields: Partial<Omit<PeriodSample, 'start'>> = {}): PeriodSample {
+  return {
+    start,
+    incomingBytes: 0,
+    incomingRecords: 0,
+    throttledRecords: 0,
+    readBytes: 0,
+    iteratorAgeMs: 0,
+    ...fields,
+  };
+}
+
 export type BindingLimit = 'bytes' | 'records' | 'reads';
 
 export interface Demand {

@@ -8,7 +8,7 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import type { Direction } from './alarms';
-import { lookbackPeriods, type PeriodSample } from './demand';
+import { emptySample, lookbackPeriods, type PeriodSample } from './demand';
 import type { ScalingPolicy } from './policy';
 
 type SampleField = Exclude<keyof PeriodSample, 'start'>;
@@ -72,14 +72,7 @@ export function toSamples(
   const periodMs = window.periodSeconds * 1000;
   const samples: PeriodSample[] = [];
   for (let start = window.startTime.getTime(); start < window.endTime.getTime(); start += periodMs) {
-    samples.push({
-      start,
-      incomingBytes: 0,
-      incomingRecords: 0,
-      throttledRecords: 0,
-      readBytes: 0,
-      iteratorAgeMs: 0,
-    });
+    samples.push(emptySample(start));
   }
   const first = window.startTime.getTime();
   for (const result of results) {

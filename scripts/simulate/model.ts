@@ -15,7 +15,7 @@
  * Not modelled: sub-minute bursts (a minute at 100 % average would throttle in reality), producer retries.
  */
 import type { Direction } from '../../functions/shard-autoscaler/alarms';
-import type { PeriodSample } from '../../functions/shard-autoscaler/demand';
+import { emptySample, type PeriodSample } from '../../functions/shard-autoscaler/demand';
 import { sampleWindow } from '../../functions/shard-autoscaler/measure';
 import type { ScalingPolicy } from '../../functions/shard-autoscaler/policy';
 import type { Trace } from './traces';
@@ -144,14 +144,7 @@ export class World {
     const visible = this.minute - 1 - METRIC_DELAY_MINUTES;
     const samples: PeriodSample[] = [];
     for (let start = window.startTime.getTime(); start < window.endTime.getTime(); start += periodMs) {
-      const sample = {
-        start,
-        incomingBytes: 0,
-        incomingRecords: 0,
-        throttledRecords: 0,
-        readBytes: 0,
-        iteratorAgeMs: 0,
-      };
+      const sample = emptySample(start);
       const first = (start - this.epochMs) / MINUTE_MS;
       for (let m = first; m < first + window.periodSeconds / 60; m++) {
         const data = m >= 0 && m <= visible ? this.metrics[m] : undefined;

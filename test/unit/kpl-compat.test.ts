@@ -11,21 +11,10 @@ import agg, {
 } from 'aws-kinesis-agg';
 import type { KinesisStreamRecordPayload } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../scripts/lib/random';
 import { type AggregateInput, aggregate, deaggregate } from '../../shared/kpl';
 
 const SEQ = '49590338271490256608559692538361571095921575989136588898';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `integerLikeKeys: false` avoids keys that are JavaScript array indexes ('0' .. '4294967294'), which
@@ -37,7 +26,7 @@ function randomInputs(
   maxData: number,
   integerLikeKeys = true,
 ): AggregateInput[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const keys = [
     'alpha',
     'beta',

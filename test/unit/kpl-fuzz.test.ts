@@ -12,22 +12,11 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../scripts/lib/random';
 import { type AggregateInput, aggregate, deaggregate, type UserRecord } from '../../shared/kpl';
 
 const MAGIC = [0xf3, 0x89, 0x9a, 0xc2];
 const SEQ = '1';
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest();
 const frame = (protobuf: Uint8Array): Uint8Array => {
@@ -331,7 +320,7 @@ function checkAgainstReference(blob: Uint8Array, viaBase64: boolean): boolean {
 }
 
 describe('fuzz: deaggregate never throws, never drops bytes, agrees with a reference decoder', () => {
-  const random = prng(0x5eed);
+  const random = mulberry32(0x5eed);
   const samples = corpus(random);
 
   it('round-trips every valid corpus aggregate exactly', () => {

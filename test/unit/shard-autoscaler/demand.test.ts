@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { measureDemand, type PeriodSample, periodNeed } from '../../../functions/shard-autoscaler/demand';
+import {
+  emptySample,
+  measureDemand,
+  type PeriodSample,
+  periodNeed,
+} from '../../../functions/shard-autoscaler/demand';
 import { sampleWindow, toSamples } from '../../../functions/shard-autoscaler/measure';
 import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
 
 const MIB = 1024 * 1024;
 const policy = resolvePolicy({ streamName: 'orders' });
-const sample = (start: number, fields: Partial<PeriodSample>): PeriodSample => ({
-  start,
-  incomingBytes: 0,
-  incomingRecords: 0,
-  throttledRecords: 0,
-  readBytes: 0,
-  iteratorAgeMs: 0,
-  ...fields,
-});
+const sample = (start: number, fields: Partial<PeriodSample>): PeriodSample => emptySample(start, fields);
 
 describe('periodNeed', () => {
   it('takes the binding per-shard limit', () => {
