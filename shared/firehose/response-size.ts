@@ -1,6 +1,10 @@
 /**
  * Exact byte accounting of the response Lambda serialises (`JSON.stringify(result)`, UTF-8), so the runner can
- * promise a response at most `maxResponseBytes` long without serialising it twice.
+ * promise a response at most `maxResponseBytes` long without serialising anything per record.
+ *
+ * An entry is `{"recordId":<id>,"result":"<result>"}`, plus `,"data":"<base64>"` and `,"metadata":<json>` when
+ * present. Its size is therefore a constant (the envelope, measured once below with JSON.stringify) plus the
+ * serialised recordId, the result word, the base64 text (ASCII: length = bytes) and the serialised metadata.
  */
 import type { FirehoseTransformationResultRecord } from 'aws-lambda';
 
@@ -10,21 +14,59 @@ export const MAX_RESPONSE_BYTES = 6_000_000;
 /** `{"records":[` + `]}` */
 const WRAPPER_BYTES = '{"records":[]}'.length;
 
+/** `{"recordId":` + `,"result":""}`: an entry without its recordId value and result word. */
+const ENTRY_ENVELOPE_BYTES = JSON.stringify({ recordId: 0, result: '' }).length - 1;
+/** `,"data":""`: what a data field adds besides its base64 text. */
+const DATA_FIELD_BYTES =
+  JSON.stringify({ recordId: 0, result: '', data: '' }).length - 1 - ENTRY_ENVELOPE_BYTES;
+/** `,"metadata":`: what a metadata field adds besides its serialised value. */
+const METADATA_FIELD_BYTES =
+  JSON.stringify({ recordId: 0, result: '', metadata: 0 }).length - 2 - ENTRY_ENVELOPE_BYTES;
+
 /** Bytes of `{"records":[...]}` around `count` entries: the wrapper plus the commas between entries. */
 export function wrapperBytes(count: number): number {
   return WRAPPER_BYTES + Math.max(0, count - 1);
 }
 
+// Printable ASCII other than `"` and `\`: JSON.stringify writes such a string as is, between quotes.
+const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** Bytes of `JSON.stringify(value)` for a string (quotes included); plain ASCII is counted without serialising. */
+export function jsonStringBytes(value: string): number {
+  return PLAIN_JSON_STRING.test(value) ? value.length + 2 : Buffer.byteLength(JSON.stringify(value));
+}
+
 /**
- * Bytes of one serialised response entry. `data` is base64 (ASCII, no escaping), so it is counted by length
- * instead of being stringified again; everything else (recordId, partition keys) goes through JSON.stringify so
- * escaping and multi-byte characters are counted exactly.
+ * Bytes of one serialised entry from its parts: `idBytes` from {@link jsonStringBytes}(recordId), `dataLength`
+ * the base64 text's length (undefined: no data field), `metadataBytes` the serialised metadata's bytes
+ * (undefined: no metadata field).
+ */
+export function entrySize(
+  idBytes: number,
+  result: 'Ok' | 'Dropped' | 'ProcessingFailed',
+  dataLength?: number,
+  metadataBytes?: number,
+): number {
+  return (
+    ENTRY_ENVELOPE_BYTES +
+    idBytes +
+    result.length +
+    (dataLength === undefined ? 0 : DATA_FIELD_BYTES + dataLength) +
+    (metadataBytes === undefined ? 0 : METADATA_FIELD_BYTES + metadataBytes)
+  );
+}
+
+/**
+ * Bytes of one serialised response entry. `data` is base64 (ASCII, no escaping), so it is counted by length;
+ * the recordId and the metadata are counted as JSON.stringify writes them (escapes, multi-byte characters).
  */
 export function entryBytes(entry: FirehoseTransformationResultRecord): number {
-  if (entry.data === undefined) return Buffer.byteLength(JSON.stringify(entry));
-  const { data, ...rest } = entry;
-  // `"data":""` plus a comma is what an empty data field adds; the base64 text adds its own length.
-  return Buffer.byteLength(JSON.stringify({ ...rest, data: '' })) + data.length;
+  return entrySize(
+    jsonStringBytes(entry.recordId),
+    entry.result,
+    entry.data?.length,
+    entry.metadata === undefined ? undefined : Buffer.byteLength(JSON.stringify(entry.metadata)),
+  );
 }
 
 /** Bytes of the whole serialised response: what Lambda will count against its limit. */

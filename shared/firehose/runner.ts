@@ -30,7 +30,7 @@
  */
 import { logger, MetricUnit, metrics } from '../middleware/observability';
 import { RecordRejectedError } from './errors';
-import { entryBytes, MAX_RESPONSE_BYTES, wrapperBytes } from './response-size';
+import { entrySize, jsonStringBytes, MAX_RESPONSE_BYTES, wrapperBytes } from './response-size';
 import type {
   FirehoseInputRecord,
   FirehoseTransformationEvent,
@@ -78,27 +78,42 @@ export interface FirehoseRunSummary {
   responseBytes: number;
 }
 
+/**
+ * One record's answer as planned. Sizes are counted arithmetically (see ./response-size): the recordId once,
+ * the base64 text by its length, the metadata once; no entry is serialised to be measured.
+ */
 interface Planned {
+  input: FirehoseInputRecord;
+  /** The record's original base64 data (what ProcessingFailed answers with). */
+  originalData: string;
+  /** Serialised bytes of the recordId (quotes and escapes included). */
+  idBytes: number;
   entry: FirehoseTransformationResultRecord;
-  /** The record answered ProcessingFailed with its original data. */
-  fallback: FirehoseTransformationResultRecord;
   /** Serialised bytes of `entry` (kept in step with it). */
   size: number;
+  /** Serialised bytes of the record answered ProcessingFailed with its original data. */
   fallbackSize: number;
-  /** Set on Ok records: what the re-ingestion hook would need. */
-  output?: { data: Uint8Array; metadata?: PartitionMetadata };
+  /** Set on Ok records: the output bytes (what the re-ingestion hook would need). */
+  output?: Uint8Array;
+  metadata?: PartitionMetadata;
   failureReason?: string;
-  input: FirehoseInputRecord;
 }
 
 const NO_DEADLINE_MS = 60_000;
 
-function toBytes(data: Uint8Array | string): Uint8Array {
-  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+/** The output as bytes (a string is sent as UTF-8) and as base64. */
+function encoded(data: Uint8Array | string): { bytes: Uint8Array; base64: string } {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  return { bytes, base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
 }
 
-function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+/** A Promise or any other thenable: the only outcomes the runner awaits. */
+function isThenable(value: unknown): value is PromiseLike<TransformOutcome> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
@@ -126,66 +141,52 @@ function coordinates(record: FirehoseInputRecord): Record<string, unknown> {
   };
 }
 
-async function transformOne(
-  transform: RecordTransform,
-  record: FirehoseInputRecord,
-  context: TransformContext,
-): Promise<TransformOutcome> {
-  try {
-    const outcome = transform(record, context);
-    return outcome instanceof Promise ? await outcome : outcome;
-  } catch (error) {
-    return { result: 'ProcessingFailed', reason: reasonOf(error) };
-  }
+function fallbackOf(p: Planned): FirehoseTransformationResultRecord {
+  return { recordId: p.input.recordId, result: 'ProcessingFailed', data: p.originalData };
 }
 
-function plan(record: FirehoseInputRecord, originalBase64: string, outcome: TransformOutcome): Planned {
-  const fallback: FirehoseTransformationResultRecord = {
-    recordId: record.recordId,
-    result: 'ProcessingFailed',
-    data: originalBase64,
-  };
-  const fallbackSize = entryBytes(fallback);
+function failed(p: Planned, reason: string): void {
+  p.entry = fallbackOf(p);
+  p.size = p.fallbackSize;
+  p.failureReason = reason;
+  p.output = undefined;
+  p.metadata = undefined;
+}
+
+/** Fills in `p` (planned as ProcessingFailed) from the transform's outcome. */
+function plan(p: Planned, outcome: TransformOutcome): void {
+  const recordId = p.input.recordId;
   switch (outcome?.result) {
     case 'Ok': {
-      const data = toBytes(outcome.data);
-      const entry: FirehoseTransformationResultRecord = {
-        recordId: record.recordId,
-        result: 'Ok',
-        data: toBase64(data),
-        ...(outcome.metadata && { metadata: outcome.metadata }),
-      };
-      return {
-        entry,
-        fallback,
-        size: entryBytes(entry),
-        fallbackSize,
-        output: { data, ...(outcome.metadata && { metadata: outcome.metadata }) },
-        input: record,
-      };
+      const { bytes, base64 } = encoded(outcome.data);
+      const metadata = outcome.metadata;
+      const entry: FirehoseTransformationResultRecord =
+        metadata === undefined
+          ? { recordId, result: 'Ok', data: base64 }
+          : { recordId, result: 'Ok', data: base64, metadata };
+      p.entry = entry;
+      p.size = entrySize(
+        p.idBytes,
+        'Ok',
+        base64.length,
+        metadata === undefined ? undefined : Buffer.byteLength(JSON.stringify(metadata)),
+      );
+      p.output = bytes;
+      if (metadata !== undefined) p.metadata = metadata;
+      return;
     }
-    case 'Dropped': {
-      const entry: FirehoseTransformationResultRecord = { recordId: record.recordId, result: 'Dropped' };
-      return { entry, fallback, size: entryBytes(entry), fallbackSize, input: record };
-    }
+    case 'Dropped':
+      p.entry = { recordId, result: 'Dropped' };
+      p.size = entrySize(p.idBytes, 'Dropped');
+      return;
     case 'ProcessingFailed':
-      return {
-        entry: fallback,
-        fallback,
-        size: fallbackSize,
-        fallbackSize,
-        failureReason: outcome.reason,
-        input: record,
-      };
+      failed(p, outcome.reason);
+      return;
     default:
-      return {
-        entry: fallback,
-        fallback,
-        size: fallbackSize,
-        fallbackSize,
-        failureReason: `transform returned no valid outcome (result ${JSON.stringify((outcome as { result?: unknown })?.result)})`,
-        input: record,
-      };
+      failed(
+        p,
+        `transform returned no valid outcome (result ${JSON.stringify((outcome as { result?: unknown })?.result)})`,
+      );
   }
 }
 
@@ -227,21 +228,43 @@ export async function runFirehoseEvent(
     ...(event.sourceKinesisStreamArn && { sourceKinesisStreamArn: event.sourceKinesisStreamArn }),
   };
 
-  // 1. Transform every record, in order.
-  const planned: Planned[] = [];
+  // 1. Transform every record, in order. A transform that returns a plain outcome is called back to back, with
+  // no await (no microtask turn) per record; only a thenable outcome is awaited.
+  const raws = event.records;
+  const count = raws.length;
+  const planned: Planned[] = new Array(count);
   let bytesIn = 0;
-  for (const [index, raw] of event.records.entries()) {
-    const data = Buffer.from(raw.data ?? '', 'base64');
+  for (let index = 0; index < count; index++) {
+    const raw = raws[index]!;
+    const originalData = raw.data ?? '';
+    const data = Buffer.from(originalData, 'base64');
     bytesIn += data.byteLength;
     const record: FirehoseInputRecord = {
       recordId: raw.recordId,
       data,
       approximateArrivalTimestamp: raw.approximateArrivalTimestamp,
       index,
-      ...(raw.kinesisRecordMetadata && { kinesisRecordMetadata: raw.kinesisRecordMetadata }),
     };
-    const outcome = await transformOne(transform, record, context);
-    planned.push(plan(record, raw.data ?? '', outcome));
+    if (raw.kinesisRecordMetadata) record.kinesisRecordMetadata = raw.kinesisRecordMetadata;
+    const idBytes = jsonStringBytes(raw.recordId);
+    // base64 is ASCII, so the original data's length is its serialised length.
+    const fallbackSize = entrySize(idBytes, 'ProcessingFailed', originalData.length);
+    const p: Planned = {
+      input: record,
+      originalData,
+      idBytes,
+      entry: undefined as unknown as FirehoseTransformationResultRecord,
+      size: fallbackSize,
+      fallbackSize,
+    };
+    planned[index] = p;
+    try {
+      let outcome = transform(record, context);
+      if (isThenable(outcome)) outcome = await outcome;
+      plan(p, outcome);
+    } catch (error) {
+      failed(p, reasonOf(error));
+    }
   }
 
   // 2. Size guard. A record costs its answer when that is no larger than its fallback (original data). An
@@ -249,7 +272,7 @@ export async function runFirehoseEvent(
   // counted at what it costs if it overflows: its fallback, or, with a re-ingestion hook, its small Dropped
   // answer (optimistic: step 4 corrects the plan if re-ingestion fails).
   const hook = typeof options.onOverflow === 'function' ? options.onOverflow : undefined;
-  const droppedBytes = (p: Planned) => entryBytes({ recordId: p.input.recordId, result: 'Dropped' });
+  const droppedBytes = (p: Planned) => entrySize(p.idBytes, 'Dropped');
   const overflowBytes = (p: Planned) => (hook ? Math.min(droppedBytes(p), p.fallbackSize) : p.fallbackSize);
   let base = wrapperBytes(planned.length);
   for (const p of planned) base += p.size <= p.fallbackSize ? p.size : overflowBytes(p);
@@ -279,9 +302,7 @@ export async function runFirehoseEvent(
         p.entry = { recordId: p.input.recordId, result: 'Dropped' };
         p.size = droppedBytes(p);
       } else {
-        p.entry = p.fallback;
-        p.size = p.fallbackSize;
-        p.failureReason = hook ? `${reason} and was not re-ingested` : reason;
+        failed(p, hook ? `${reason} and was not re-ingested` : reason);
       }
     }
   }
@@ -295,13 +316,12 @@ export async function runFirehoseEvent(
     const p = planned[i]!;
     if (p.entry.result !== 'Ok' || p.size <= p.fallbackSize) continue;
     total -= p.size - p.fallbackSize;
-    p.entry = p.fallback;
-    p.size = p.fallbackSize;
-    p.failureReason = `${reason} once re-ingestion of other records failed`;
+    failed(p, `${reason} once re-ingestion of other records failed`);
   }
 
   // 4. Response, logs and metrics.
-  const records = planned.map((p) => p.entry);
+  const records: FirehoseTransformationResultRecord[] = new Array(count);
+  for (let i = 0; i < count; i++) records[i] = planned[i]!.entry;
   const summary = summarise(planned, overflow.length, reingested.size, bytesIn);
   logFailures(planned, options.maxFailureLogs ?? 50);
   emitMetrics(summary);
@@ -316,7 +336,11 @@ async function runHook(
 ): Promise<Set<string>> {
   const remaining = options.lambdaContext?.getRemainingTimeInMillis?.() ?? NO_DEADLINE_MS;
   const deadline = Date.now() + remaining - (options.safetyMarginMs ?? 3_000);
-  const records: OverflowRecord[] = overflow.map((p) => ({ record: p.input, ...p.output! }));
+  const records: OverflowRecord[] = overflow.map((p) =>
+    p.metadata === undefined
+      ? { record: p.input, data: p.output! }
+      : { record: p.input, data: p.output!, metadata: p.metadata },
+  );
   try {
     return new Set(await hook(records, { ...context, deadline }));
   } catch (error) {
@@ -350,7 +374,7 @@ function summarise(
     summary.responseBytes += p.size;
     if (p.entry.result === 'Ok') {
       summary.ok += 1;
-      summary.bytesOut += p.output?.data.byteLength ?? 0;
+      summary.bytesOut += p.output?.byteLength ?? 0;
     } else if (p.entry.result === 'Dropped') summary.dropped += 1;
     else summary.processingFailed += 1;
   }

@@ -172,6 +172,72 @@ describe('processFirehoseEvent', () => {
     });
   });
 
+  it('calls a synchronous transform back to back (no await per record) and awaits any thenable', async () => {
+    const event = firehoseEvent(Array.from({ length: 50 }, (_, i) => `r${i}`));
+    let ticked = false;
+    queueMicrotask(() => {
+      ticked = true;
+    });
+    const seen: boolean[] = [];
+    await processFirehoseEvent(event, (record) => {
+      seen.push(ticked);
+      return ok(record.data);
+    });
+    expect(seen).toHaveLength(50);
+    expect(seen.every((t) => !t)).toBe(true);
+
+    // A thenable that is not a Promise (another library's) is awaited; one that rejects is ProcessingFailed.
+    const result = await processFirehoseEvent(event, (record) => {
+      const outcome = record.index % 2 === 0 ? ok('even') : dropped();
+      return {
+        // biome-ignore lint/suspicious/noThenProperty: a hand-made thenable is the point of this test
+        then: (resolve: (o: TransformOutcome) => void, reject: (e: unknown) => void) =>
+          record.index === 3 ? reject(new Error('no')) : resolve(outcome),
+      } as unknown as Promise<TransformOutcome>;
+    });
+    expect(result.records.slice(0, 4).map((r) => r.result)).toEqual([
+      'Ok',
+      'Dropped',
+      'Ok',
+      'ProcessingFailed',
+    ]);
+    expect(decoded(result.records[0]!.data)).toBe('even');
+  });
+
+  it('property: the counted response size is the serialised size, whatever the recordIds and partition keys', async () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.constantFrom('"', '\\', '\n', '\ud800', 'é€𝄞'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            text,
+            fc.constantFrom('ok', 'ok-keys', 'dropped', 'failed', 'throw'),
+            fc.dictionary(text, text, { maxKeys: 3 }),
+          ),
+          { maxLength: 12 },
+        ),
+        async (specs) => {
+          const event = firehoseEvent(specs.map(([id], i) => ({ data: `d${i}`, recordId: id })));
+          const { result, summary } = await runFirehoseEvent(event, (r) => {
+            const [, kind, keys] = specs[r.index]!;
+            if (kind === 'throw') throw new Error('x');
+            if (kind === 'dropped') return dropped();
+            if (kind === 'failed') return processingFailed('f');
+            return kind === 'ok' ? ok(r.data) : ok('é', keys);
+          });
+          expect(summary.responseBytes).toBe(responseBytes(result));
+          for (const entry of result.records)
+            expect(entryBytes(entry)).toBe(Buffer.byteLength(JSON.stringify(entry)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('throws only on something that is not a Firehose event', async () => {
     await expect(processFirehoseEvent({} as FirehoseTransformationEvent, () => dropped())).rejects.toThrow(
       /records/,
