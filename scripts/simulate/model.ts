@@ -47,10 +47,7 @@ interface AlarmState extends AlarmSpec {
 }
 
 export type UpdateResult =
-  | 'ok'
-  | 'ResourceInUseException'
-  | 'LimitExceededException'
-  | 'InvalidArgumentException';
+  'ok' | 'ResourceInUseException' | 'LimitExceededException' | 'InvalidArgumentException';
 
 export interface Controller {
   name: string;

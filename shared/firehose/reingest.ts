@@ -29,8 +29,7 @@ import type { OverflowRecord, ReingestContext, ReingestHook, TransformContext } 
 
 /** Where re-ingested records go. */
 export type ReingestTarget =
-  | { service: 'firehose'; deliveryStreamName: string }
-  | { service: 'kinesis'; streamName: string };
+  { service: 'firehose'; deliveryStreamName: string } | { service: 'kinesis'; streamName: string };
 
 export interface PutLimits {
   maxRecordsPerCall: number;

@@ -29,7 +29,7 @@ export function parseFieldFilter(json: string): FieldFilter {
   try {
     spec = JSON.parse(json);
   } catch (error) {
-    throw new TypeError(`not valid JSON (${(error as Error).message})`);
+    throw new TypeError(`not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw new TypeError('a JSON object of "dotted.path": [values] or {"exists": true|false}');

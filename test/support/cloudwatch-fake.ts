@@ -292,7 +292,7 @@ export async function startCloudWatchFake(
         });
         response.end(JSON.stringify(body));
       };
-      let input: Record<string, unknown> = {};
+      let input: Record<string, unknown>;
       try {
         input = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
         calls.push({ operation, input });
