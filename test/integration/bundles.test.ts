@@ -2,7 +2,6 @@
  * `npm run build` output: every function's dist/<name>/index.mjs is self-contained. Each bundle is built, then
  * run on its sample event (events/<name>.json) by plain Node in a separate process with nothing but the bundle.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +10,16 @@ import { buildFunction } from '../../scripts/build';
 import { functionNames, repoRoot } from '../../scripts/lib/functions';
 import { s3Client } from '../../shared/aws/clients';
 import { sampleEventBuckets, sampleEventEnv } from '../support/function-env';
+import { type ProcessResult, runProcess } from '../support/process';
 import { createBucket } from '../support/s3';
 
 const outRoot = mkdtempSync(join(tmpdir(), 'klk-dist-'));
 
-function runBundle(name: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runBundle(name: string): Promise<ProcessResult> {
   // A folder outside the repo with only the bundle in it: no node_modules to fall back on.
   const alone = mkdtempSync(join(tmpdir(), `klk-${name}-`));
   copyFileSync(join(outRoot, name, 'index.mjs'), join(alone, 'index.mjs'));
-  const child = spawn(
+  return runProcess(
     process.execPath,
     [
       join(repoRoot, 'test/support/run-bundle.mjs'),
@@ -34,23 +34,8 @@ function runBundle(name: string): Promise<{ code: number; stdout: string; stderr
         POWERTOOLS_METRICS_DISABLED: 'true',
         ...sampleEventEnv[name],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      timeoutMs: 60_000,
     },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    }),
   );
 }
 

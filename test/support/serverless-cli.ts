@@ -2,16 +2,12 @@
  * Runs the Serverless Framework CLI (osls) from tests: offline, telemetry off, and with its own esbuild work
  * folder per run so CLI tests in parallel workers never share build output.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/lib/functions';
+import { type ProcessResult, runProcess } from './process';
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = ProcessResult;
 
 export async function runServerless(
   args: string[],
@@ -19,7 +15,7 @@ export async function runServerless(
   timeoutMs = 180_000,
 ): Promise<CliResult> {
   const workFolder = `.esbuild-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const child = spawn(join(repoRoot, 'node_modules/.bin/serverless'), args, {
+  const result = await runProcess(join(repoRoot, 'node_modules/.bin/serverless'), args, {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -28,21 +24,10 @@ export async function runServerless(
       SLS_ESBUILD_WORK_FOLDER: workFolder,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? 1)));
-  clearTimeout(timer);
   rmSync(join(repoRoot, workFolder), { recursive: true, force: true });
-  return { code, stdout, stderr };
+  return result;
 }
 
 /** The JSON document `serverless invoke local` prints last (the handler's result). */
