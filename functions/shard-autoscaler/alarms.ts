@@ -29,8 +29,12 @@ import type { ScalingPolicy } from './policy';
 export type Direction = 'up' | 'down';
 
 const MIB = 1024 * 1024;
-/** Id of the constant that carries the shard count in both alarms' math. */
-export const SHARD_COUNT_ID = 'shards';
+/**
+ * The shard count is a constant inside each utilisation expression (CloudWatch rejects an alarm expression that
+ * is only a constant: every expression must return a time series). This one is read back to learn the count an
+ * alarm assumes.
+ */
+export const SHARD_COUNT_SOURCE_ID = 'recordsUtil';
 
 export function alarmName(prefix: string, streamName: string, direction: Direction): string {
   return `${prefix}${streamName}-scale-${direction}`;
@@ -78,7 +82,6 @@ export function alarmMetrics(policy: ScalingPolicy, shards: number, direction: D
   const name = policy.streamName;
   const parts = ['bytesUtil', 'recordsUtil'];
   const queries: MetricDataQuery[] = [
-    expression(SHARD_COUNT_ID, 'ShardCount', String(shards)),
     metric('bytes', name, 'IncomingBytes', 'Sum', period),
     metric('records', name, 'IncomingRecords', 'Sum', period),
     metric('throttled', name, 'WriteProvisionedThroughputExceeded', 'Sum', period),
@@ -86,18 +89,14 @@ export function alarmMetrics(policy: ScalingPolicy, shards: number, direction: D
     expression(
       'bytesUtil',
       'OfferedBytesUtilisation',
-      `FILL(bytes,0)*offered/(FILL(records,0)+1)/(${MIB}*${period}*${SHARD_COUNT_ID})`,
+      `FILL(bytes,0)*offered/(FILL(records,0)+1)/(${MIB}*${period}*${shards})`,
     ),
-    expression('recordsUtil', 'OfferedRecordsUtilisation', `offered/(1000*${period}*${SHARD_COUNT_ID})`),
+    expression('recordsUtil', 'OfferedRecordsUtilisation', `offered/(1000*${period}*${shards})`),
   ];
   if (policy.includeReads) {
     queries.push(
       metric('reads', name, 'GetRecords.Bytes', 'Sum', period),
-      expression(
-        'readsUtil',
-        'GetRecordsBytesUtilisation',
-        `FILL(reads,0)/(${2 * MIB}*${period}*${SHARD_COUNT_ID})`,
-      ),
+      expression('readsUtil', 'GetRecordsBytesUtilisation', `FILL(reads,0)/(${2 * MIB}*${period}*${shards})`),
     );
     parts.push('readsUtil');
   }
@@ -139,7 +138,7 @@ export function buildAlarm(options: AlarmOptions, direction: Direction): PutMetr
     (!up && policy.scaleDownMaxIteratorAgeSeconds > 0
       ? `, unless consumers lag by ${policy.scaleDownMaxIteratorAgeSeconds} s or more`
       : '') +
-    `. Managed by the autoscaler: the ShardCount constant is rewritten after each scaling.`;
+    `. Managed by the autoscaler: the shard count in its math is rewritten after each scaling.`;
   return {
     AlarmName: alarmName(prefix, policy.streamName, direction),
     AlarmDescription: description,
@@ -160,9 +159,13 @@ export function buildAlarms(options: AlarmOptions): { up: PutMetricAlarmInput; d
   return { up: buildAlarm(options, 'up'), down: buildAlarm(options, 'down') };
 }
 
-/** The shard count an existing alarm's math assumes (DescribeAlarms' Metrics), or undefined if absent. */
+/**
+ * The shard count an existing alarm's math assumes (DescribeAlarms' Metrics), or undefined if absent. It is the
+ * last factor of the records-utilisation expression, `offered/(1000*<period>*<shards>)`.
+ */
 export function shardCountInAlarm(metrics: MetricDataQuery[] | undefined): number | undefined {
-  const constant = metrics?.find((query) => query.Id === SHARD_COUNT_ID)?.Expression;
-  const value = Number(constant);
-  return constant !== undefined && Number.isInteger(value) && value > 0 ? value : undefined;
+  const text = metrics?.find((query) => query.Id === SHARD_COUNT_SOURCE_ID)?.Expression;
+  const match = text === undefined ? null : /\*(\d+)\)$/.exec(text);
+  const value = match ? Number(match[1]) : Number.NaN;
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }

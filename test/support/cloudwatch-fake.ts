@@ -134,9 +134,17 @@ function validateMetrics(metrics: unknown, evaluationPeriods: number): void {
     }
   }
   for (const query of queries) {
-    for (const token of query.Expression?.match(/\b[a-z][a-zA-Z0-9_]*\b/g) ?? []) {
+    if (query.Expression === undefined) continue;
+    const tokens = query.Expression.match(/\b[a-z][a-zA-Z0-9_]*\b/g) ?? [];
+    for (const token of tokens) {
       if (!ids.has(token)) bad(`Expression of ${query.Id} references unknown id ${token}`);
     }
+    // "Any expression used in a PutMetricAlarm operation must return a single time series": a constant
+    // (an expression that names no metric) returns a scalar and is rejected.
+    if (tokens.length === 0) bad(`Expression of ${query.Id} must return a single time series`);
+  }
+  if (queries.filter((query) => query.Expression !== undefined).length > 10) {
+    bad('An alarm can use at most 10 expressions');
   }
   if (queries.filter((query) => query.ReturnData !== false).length !== 1) {
     bad('Exactly one metric must have ReturnData true');

@@ -3,7 +3,6 @@ import {
   alarmName,
   buildAlarms,
   parseAlarmName,
-  SHARD_COUNT_ID,
   shardCountInAlarm,
 } from '../../../functions/shard-autoscaler/alarms';
 import {
@@ -36,7 +35,10 @@ describe('buildAlarms', () => {
   });
 
   it('writes the shard count as a constant in the math, and reads it back', () => {
-    expect(up.Metrics?.find((m) => m.Id === SHARD_COUNT_ID)?.Expression).toBe('5');
+    expect(up.Metrics?.find((m) => m.Id === 'recordsUtil')?.Expression).toBe('offered/(1000*60*5)');
+    // CloudWatch rejects an expression that is only a constant.
+    for (const query of [...up.Metrics!, ...down.Metrics!])
+      expect(query.Expression ?? 'x').not.toMatch(/^\d+$/);
     expect(shardCountInAlarm(up.Metrics)).toBe(5);
     expect(shardCountInAlarm(down.Metrics)).toBe(5);
     expect(shardCountInAlarm([])).toBeUndefined();
@@ -46,8 +48,8 @@ describe('buildAlarms', () => {
     const expressions = Object.fromEntries((up.Metrics ?? []).map((m) => [m.Id, m.Expression]));
     expect(expressions).toMatchObject({
       offered: 'FILL(records,0)+FILL(throttled,0)',
-      bytesUtil: `FILL(bytes,0)*offered/(FILL(records,0)+1)/(1048576*60*shards)`,
-      recordsUtil: 'offered/(1000*60*shards)',
+      bytesUtil: `FILL(bytes,0)*offered/(FILL(records,0)+1)/(1048576*60*5)`,
+      recordsUtil: 'offered/(1000*60*5)',
       utilisation: 'MAX([bytesUtil,recordsUtil])',
     });
     expect(up.Metrics?.filter((m) => m.ReturnData).map((m) => m.Id)).toEqual(['utilisation']);
@@ -82,7 +84,7 @@ describe('buildAlarms', () => {
     });
     const plainDown = Object.fromEntries((plain.down.Metrics ?? []).map((m) => [m.Id, m.Expression]));
     expect(plainDown.utilisation).toBe('MAX([bytesUtil,recordsUtil,readsUtil])');
-    expect(plainDown.readsUtil).toBe('FILL(reads,0)/(2097152*300*shards)');
+    expect(plainDown.readsUtil).toBe('FILL(reads,0)/(2097152*300*2)');
   });
 });
 
