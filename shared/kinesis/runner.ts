@@ -21,6 +21,7 @@
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { deaggregate, KplInputError } from '../kpl';
+import { maskedMessage } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
 import { kinesisRecordsOf, shardIdFromEventId, streamNameFromArn } from './event';
 import type {
@@ -103,7 +104,9 @@ function decode<F extends RecordFormat>(format: F, data: Uint8Array): DecodedVal
 }
 
 const errorNameOf = (error: unknown) => (error instanceof Error ? error.name : 'Error');
-const errorMessageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+// Our own decode errors are written to be safe; anything else (a consumer's transform, a sink) may quote data.
+const errorMessageOf = (error: unknown) =>
+  error instanceof RecordDecodeError || error instanceof KplInputError ? error.message : maskedMessage(error);
 
 /** Runs one batch through a consumer. See the module comment for the failure semantics. */
 export async function processKinesisEvent<F extends RecordFormat, TOut>(

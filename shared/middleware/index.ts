@@ -18,6 +18,7 @@ import type { Context } from 'aws-lambda';
 import { logger, metrics } from './observability';
 
 export { ConfigError, defineConfig, type EnvReader, envReader } from './config';
+export { maskedMessage } from './errors';
 export { logger, MetricUnit, metrics } from './observability';
 
 export interface KitHandlerOptions {
@@ -54,11 +55,13 @@ export function kitHandler<TEvent, TResult>(
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(logErrors());
   if (options.config) {
-    // Validate during init (cold start) so a bad variable shows up in the log at once, named; every invocation
-    // re-checks before the handler runs and fails with the same message until the configuration is fixed.
+    // Validate during init (cold start). In Lambda (and `serverless invoke local`) a bad variable fails the init
+    // with its name; elsewhere (tests, scripts that import the handler before setting the environment) it is
+    // logged, and every invocation re-checks before the handler runs.
     try {
       options.config();
     } catch (error) {
+      if (process.env.AWS_LAMBDA_FUNCTION_NAME) throw error;
       logger.error('Invalid configuration', {
         errorName: (error as Error).name,
         errorMessage: (error as Error).message,

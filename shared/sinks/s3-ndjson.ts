@@ -17,6 +17,8 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../aws/clients';
+import { maskedMessage } from '../middleware/errors';
+import { logger } from '../middleware/observability';
 import type { Sink, SinkItem, SinkWriteContext } from '../kinesis/types';
 import { mapWithConcurrency } from './concurrency';
 import { compileKeyTemplate, DEFAULT_KEY_TEMPLATE } from './key-template';
@@ -117,8 +119,15 @@ export function createS3NdjsonSink(options: S3NdjsonSinkOptions): Sink<string> {
             }),
           );
           return true;
-        } catch {
+        } catch (error) {
           failedSoFar = true;
+          logger.error('PutObject failed; its records are handed back to Lambda', {
+            bucket: options.bucket,
+            key: object.key,
+            records: object.end - object.start,
+            errorName: (error as Error).name,
+            errorMessage: maskedMessage(error),
+          });
           return false;
         }
       });

@@ -298,3 +298,20 @@ describe('poison log lines', () => {
     expect(text).toContain('data is not valid JSON');
   });
 });
+
+describe('transform errors in logs and dead letters', () => {
+  it('mask quoted text, which may be payload', async () => {
+    const { deadLetter, entries } = memoryDeadLetter();
+    await processKinesisEvent(event([json({ pin: '1234' })]), {
+      format: 'json',
+      transform: ({ value }) => {
+        throw new TypeError(
+          `cannot use "${(value as { pin: string }).pin}" or '${(value as { pin: string }).pin}'`,
+        );
+      },
+      ...memorySink(),
+      deadLetter,
+    });
+    expect(entries[0]!.reason).toBe(`cannot use "…" or '…'`);
+  });
+});
