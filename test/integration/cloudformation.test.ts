@@ -46,6 +46,19 @@ describe('packaged CloudFormation', () => {
     expect(findUnencryptedResources(template)).toEqual([]);
   });
 
+  it('keeps kinesis-to-s3 records in the stream well past the age at which Lambda gives up on them', () => {
+    const stream = template.Resources.KinesisToS3Stream!.Properties!;
+    const mapping = Object.values(template.Resources).find(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(resource.Properties!.FunctionName).includes('KinesisDashtoDashs3'),
+    )!.Properties!;
+    // At least a day left to replay from the on-failure destination's pointers.
+    expect(
+      (stream.RetentionPeriodHours as number) * 3600 - (mapping.MaximumRecordAgeInSeconds as number),
+    ).toBeGreaterThanOrEqual(86400);
+  });
+
   it('maps kinesis-to-s3 with partial batch responses, bisecting, bounded retries and an on-failure destination', () => {
     const mapping = Object.values(template.Resources).find(
       (resource) =>
@@ -56,7 +69,7 @@ describe('packaged CloudFormation', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,
-      MaximumRecordAgeInSeconds: 86400,
+      MaximumRecordAgeInSeconds: 21600,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['KinesisToS3FailureQueue', 'Arn'] } } },
     });

@@ -27,6 +27,7 @@ const asArray = <T>(value: T | T[] | undefined): T[] =>
 
 interface Statement {
   Effect?: string;
+  Condition?: unknown;
   Action?: string | string[];
   NotAction?: unknown;
   Resource?: unknown;
@@ -74,11 +75,21 @@ export function findIamViolations(template: Template): string[] {
       }
       const actions = asArray(statement.Action);
       for (const action of actions) {
-        if (action === '*' || /^[\w-]+:\*$/.test(action))
-          problems.push(`${where}: wildcard action ${action}`);
+        if (action.includes('*')) problems.push(`${where}: wildcard action ${action}`);
       }
       const resources = asArray(statement.Resource);
       if (resources.length === 0) problems.push(`${where}: statement without Resource`);
+      // Every key / stream / table / delivery stream / alarm / function in the account, with nothing narrowing it.
+      const accountWide = resources.filter((r) =>
+        /:(key|stream|table|deliverystream)\/\*(['"\]]|$)|:(alarm|function|topic):\*(['"\]]|$)/.test(
+          JSON.stringify(r),
+        ),
+      );
+      if (accountWide.length > 0 && statement.Condition === undefined) {
+        problems.push(
+          `${where}: account-wide resource ${JSON.stringify(accountWide[0])} without a Condition`,
+        );
+      }
       if (resources.some((r) => r === '*')) {
         const broad = actions.filter((action) => !ACTIONS_THAT_ONLY_ACCEPT_STAR.has(action));
         if (broad.length > 0) problems.push(`${where}: Resource "*" for ${broad.join(', ')}`);

@@ -58,3 +58,34 @@ describe('least-privilege check', () => {
     ]);
   });
 });
+
+describe('least-privilege check: partial wildcards and account-wide resources', () => {
+  it('flags kms:Create* and key/* without a condition, accepts key/* narrowed by kms:ViaService', () => {
+    expect(
+      findIamViolations(
+        role([{ Effect: 'Allow', Action: 'kms:Create*', Resource: 'arn:aws:kms:us-east-1:1:key/abc' }]),
+      ),
+    ).toEqual(['Role/p: wildcard action kms:Create*']);
+    const keyStar = { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' };
+    expect(
+      findIamViolations(role([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyStar }]))[0],
+    ).toMatch(/account-wide/);
+    expect(
+      findIamViolations(
+        role([
+          {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: keyStar,
+            Condition: { StringEquals: { 'kms:ViaService': 'kinesis.us-east-1.amazonaws.com' } },
+          },
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      findIamViolations(
+        role([{ Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::bucket/*' }]),
+      ),
+    ).toEqual([]);
+  });
+});
