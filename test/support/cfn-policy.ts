@@ -49,8 +49,14 @@ function statementsOf(resource: {
     documents.push([String(props.PolicyName ?? 'managed'), props.PolicyDocument as Json]);
   }
   for (const [policy, document] of documents) {
-    for (const statement of asArray(document?.Statement as Statement | Statement[] | undefined))
-      out.push({ policy, statement });
+    for (const entry of asArray(document?.Statement as Statement | Statement[] | undefined)) {
+      // A conditional statement (Fn::If [condition, statement, AWS::NoValue]) is checked in both branches.
+      const branches = (entry as { 'Fn::If'?: unknown[] })['Fn::If']?.slice(1) ?? [entry];
+      for (const statement of branches as Statement[]) {
+        if (statement && typeof statement === 'object' && 'Effect' in statement)
+          out.push({ policy, statement });
+      }
+    }
   }
   return out;
 }

@@ -89,3 +89,16 @@ describe('least-privilege check: partial wildcards and account-wide resources', 
     ).toEqual([]);
   });
 });
+
+describe('least-privilege check: conditional statements', () => {
+  it('checks both branches of Fn::If', () => {
+    const conditional = {
+      'Fn::If': [
+        'Cond',
+        { Effect: 'Allow', Action: 'kinesis:*', Resource: 'arn:x' },
+        { Ref: 'AWS::NoValue' },
+      ],
+    };
+    expect(findIamViolations(role([conditional]))).toEqual(['Role/p: wildcard action kinesis:*']);
+  });
+});
