@@ -101,12 +101,6 @@ interface Planned {
 
 const NO_DEADLINE_MS = 60_000;
 
-/** The output as bytes (a string is sent as UTF-8) and as base64. */
-function encoded(data: Uint8Array | string): { bytes: Uint8Array; base64: string } {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  return { bytes, base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
-}
-
 /** A Promise or any other thenable: the only outcomes the runner awaits. */
 function isThenable(value: unknown): value is PromiseLike<TransformOutcome> {
   return (
@@ -158,7 +152,12 @@ function plan(p: Planned, outcome: TransformOutcome): void {
   const recordId = p.input.recordId;
   switch (outcome?.result) {
     case 'Ok': {
-      const { bytes, base64 } = encoded(outcome.data);
+      const data = outcome.data;
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      // A Buffer is encoded as it is; a plain Uint8Array needs a Buffer view of it first.
+      const base64 = Buffer.isBuffer(bytes)
+        ? bytes.toString('base64')
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
       const metadata = outcome.metadata;
       const entry: FirehoseTransformationResultRecord =
         metadata === undefined

@@ -190,7 +190,6 @@ describe('processFirehoseEvent', () => {
     const result = await processFirehoseEvent(event, (record) => {
       const outcome = record.index % 2 === 0 ? ok('even') : dropped();
       return {
-        // biome-ignore lint/suspicious/noThenProperty: a hand-made thenable is the point of this test
         then: (resolve: (o: TransformOutcome) => void, reject: (e: unknown) => void) =>
           record.index === 3 ? reject(new Error('no')) : resolve(outcome),
       } as unknown as Promise<TransformOutcome>;
