@@ -5,6 +5,10 @@
  */
 import type { BenchResult } from './harness';
 
+// Benchmarks measure work, not logging: contenders that answer records ProcessingFailed would otherwise log each.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
 const suites: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   // Each suite registers itself here (one line per bench/<name>.bench.ts).
   kpl: () => import('./kpl.bench'),
