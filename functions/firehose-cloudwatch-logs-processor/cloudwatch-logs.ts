@@ -35,20 +35,37 @@ const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
 /**
- * Gunzips (at most `maxDecompressedBytes`) and validates one payload. Payloads already decompressed (Firehose's
- * own CloudWatch Logs decompression, or a test) are accepted as JSON. Throws {@link RecordRejectedError}.
+ * What one invocation may still inflate, across all its records. Every record's output stays in memory until the
+ * response is returned, so the per-record cap alone would let a batch of near-cap records exhaust the function's
+ * memory (and a failed invocation sends the whole batch to the error prefix).
  */
-export function decodeCloudWatchLogs(data: Uint8Array, maxDecompressedBytes: number): CloudWatchLogsMessage {
+export interface DecompressionBudget {
+  remaining: number;
+}
+
+/**
+ * Gunzips (at most `maxDecompressedBytes`, and at most what `budget` has left) and validates one payload.
+ * Payloads already decompressed (Firehose's own CloudWatch Logs decompression, or a test) are accepted as JSON.
+ * Throws {@link RecordRejectedError}.
+ */
+export function decodeCloudWatchLogs(
+  data: Uint8Array,
+  maxDecompressedBytes: number,
+  budget?: DecompressionBudget,
+): CloudWatchLogsMessage {
   let json: Uint8Array = data;
   if (data[0] === GZIP_MAGIC_0 && data[1] === GZIP_MAGIC_1) {
+    const cap = budget ? Math.min(maxDecompressedBytes, budget.remaining) : maxDecompressedBytes;
     try {
       // maxOutputLength stops inflating at the cap, so a gzip bomb costs at most the cap in memory.
-      json = gunzipSync(data, { maxOutputLength: maxDecompressedBytes });
+      json = gunzipSync(data, { maxOutputLength: Math.max(cap, 1) });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ERR_BUFFER_TOO_LARGE') {
         throw new RecordRejectedError(
-          `decompressed data exceeds MAX_DECOMPRESSED_BYTES (${maxDecompressedBytes} bytes)`,
+          cap < maxDecompressedBytes
+            ? `this invocation already inflated its MAX_INVOCATION_DECOMPRESSED_BYTES; ${budget!.remaining} bytes were left`
+            : `decompressed data exceeds MAX_DECOMPRESSED_BYTES (${maxDecompressedBytes} bytes)`,
         );
       }
       throw new RecordRejectedError(`data is not valid gzip (${code ?? (error as Error).name})`);
@@ -58,6 +75,7 @@ export function decodeCloudWatchLogs(data: Uint8Array, maxDecompressedBytes: num
   } else if (data.byteLength > maxDecompressedBytes) {
     throw new RecordRejectedError(`data exceeds MAX_DECOMPRESSED_BYTES (${maxDecompressedBytes} bytes)`);
   }
+  if (budget) budget.remaining -= json.byteLength;
   let parsed: unknown;
   try {
     parsed = JSON.parse(decodeUtf8(json));
@@ -108,8 +126,9 @@ export function toLines(message: CloudWatchLogsMessage, format: OutputFormat): s
 export function transformCloudWatchLogs(
   record: FirehoseInputRecord,
   settings: { outputFormat: OutputFormat; maxDecompressedBytes: number },
+  budget?: DecompressionBudget,
 ): TransformOutcome {
-  const message = decodeCloudWatchLogs(record.data, settings.maxDecompressedBytes);
+  const message = decodeCloudWatchLogs(record.data, settings.maxDecompressedBytes, budget);
   // CONTROL_MESSAGE: sent by CloudWatch Logs to check the destination is reachable; not log data.
   if (message.messageType === 'CONTROL_MESSAGE' || message.logEvents.length === 0) return dropped();
   return ok(toLines(message, settings.outputFormat));

@@ -10,6 +10,17 @@ export const config = defineConfig((env) => ({
     min: 1024,
     max: 256 * 1024 * 1024,
   }),
+  /**
+   * Gunzip cap across one invocation: every record's output is held until the response is returned, so this
+   * bounds memory (about 3x it: text, lines, base64). Records past it are answered ProcessingFailed with their
+   * original data (the error prefix keeps them). The default suits the stack's 1,024 MB and Firehose's 1 MB
+   * buffer (~10-30 MB inflated) with room to spare.
+   */
+  maxInvocationDecompressedBytes: env.int('MAX_INVOCATION_DECOMPRESSED_BYTES', {
+    default: 128 * 1024 * 1024,
+    min: 1024 * 1024,
+    max: 1024 * 1024 * 1024,
+  }),
   /** `reingest`: outputs that do not fit in the response are split and put back; else ProcessingFailed. */
   overflow: env.oneOf('OVERFLOW', ['reingest', 'processing-failed'] as const, 'reingest'),
   /**

@@ -33,7 +33,8 @@ async function processCloudWatchLogs(
   context: Context,
 ): Promise<FirehoseTransformationResult> {
   const settings = config();
-  return processFirehoseEvent(event, (record) => transformCloudWatchLogs(record, settings), {
+  const budget = { remaining: settings.maxInvocationDecompressedBytes };
+  return processFirehoseEvent(event, (record) => transformCloudWatchLogs(record, settings, budget), {
     lambdaContext: context,
     onOverflow: settings.overflow === 'reingest' ? overflowHook(settings) : 'processing-failed',
   });

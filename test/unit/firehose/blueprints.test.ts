@@ -30,6 +30,7 @@ const VARIABLES = [
   'ENSURE_NEWLINE',
   'OUTPUT_FORMAT',
   'MAX_DECOMPRESSED_BYTES',
+  'MAX_INVOCATION_DECOMPRESSED_BYTES',
   'OVERFLOW',
   'INPUT_FORMAT',
   'DEAGGREGATE',
@@ -152,6 +153,28 @@ describe('firehose-cloudwatch-logs-processor', () => {
       expect.stringMatching(/^data is not valid gzip/),
       'not a CloudWatch Logs payload: messageType "SOMETHING_ELSE"',
     ]);
+  });
+
+  it('bounds what one invocation inflates: records past MAX_INVOCATION_DECOMPRESSED_BYTES fail with their data', async () => {
+    setEnv({
+      MAX_DECOMPRESSED_BYTES: String(1024 * 1024),
+      MAX_INVOCATION_DECOMPRESSED_BYTES: String(2 * 1024 * 1024),
+    });
+    // Five records of ~0.9 MiB inflated each (under the per-record cap): only two fit the invocation's budget.
+    const message = 'x'.repeat(900 * 1024);
+    const event = firehoseEvent(
+      Array.from({ length: 5 }, (_, i) => cloudWatchLogsPayload([{ id: String(i), timestamp: i, message }])),
+    );
+    const result = await run(cwlHandler, event);
+    expect(result.records.map((r) => r.result)).toEqual([
+      'Ok',
+      'Ok',
+      'ProcessingFailed',
+      'ProcessingFailed',
+      'ProcessingFailed',
+    ]);
+    result.records.slice(2).forEach((r, i) => expect(r.data).toBe(event.records[i + 2]!.data));
+    expect(reasons()[0]).toMatch(/already inflated its MAX_INVOCATION_DECOMPRESSED_BYTES/);
   });
 
   it('with OVERFLOW=processing-failed, an output too large for the response keeps its original data', async () => {
