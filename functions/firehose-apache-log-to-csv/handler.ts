@@ -10,10 +10,9 @@ import {
   type FirehoseInputRecord,
   ok,
   processFirehoseEvent,
-  processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { apacheRecordToCsv, type ByteWriter, LogParseError, withWriter } from '../../shared/logformats';
+import { apacheRecordToCsv, type ByteWriter, withWriter } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { type ApacheLogToCsvConfig, config } from './config';
 
@@ -23,12 +22,9 @@ export function transformRecord(
   writer: ByteWriter,
   settings: ApacheLogToCsvConfig,
 ): TransformOutcome {
-  try {
-    return ok(apacheRecordToCsv(record.data, writer, settings.lineEnding));
-  } catch (error) {
-    if (error instanceof LogParseError) return processingFailed(error.message);
-    throw error;
-  }
+  // A line that does not parse throws LogParseError: the runner answers the record ProcessingFailed with its
+  // original data and logs the error's message (written without payload) as the reason.
+  return ok(apacheRecordToCsv(record.data, writer, settings.lineEnding));
 }
 
 async function apacheLogToCsv(

@@ -11,10 +11,9 @@ import {
   type FirehoseInputRecord,
   ok,
   processFirehoseEvent,
-  processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { type ByteWriter, LogParseError, syslogRecordToCsv, withWriter } from '../../shared/logformats';
+import { type ByteWriter, syslogRecordToCsv, withWriter } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { config, type SyslogToCsvConfig } from './config';
 
@@ -23,13 +22,10 @@ export function transformRecord(
   writer: ByteWriter,
   settings: SyslogToCsvConfig,
 ): TransformOutcome {
-  try {
-    const options = { referenceTime: record.approximateArrivalTimestamp };
-    return ok(syslogRecordToCsv(record.data, writer, options, settings.lineEnding));
-  } catch (error) {
-    if (error instanceof LogParseError) return processingFailed(error.message);
-    throw error;
-  }
+  const options = { referenceTime: record.approximateArrivalTimestamp };
+  // A line that does not parse throws LogParseError: the runner answers the record ProcessingFailed with its
+  // original data and logs the error's message (written without payload) as the reason.
+  return ok(syslogRecordToCsv(record.data, writer, options, settings.lineEnding));
 }
 
 async function syslogToCsv(

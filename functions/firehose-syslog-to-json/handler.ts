@@ -11,20 +11,16 @@ import {
   type FirehoseInputRecord,
   ok,
   processFirehoseEvent,
-  processingFailed,
   type TransformOutcome,
 } from '../../shared/firehose';
-import { type ByteWriter, LogParseError, syslogRecordToJson, withWriter } from '../../shared/logformats';
+import { type ByteWriter, syslogRecordToJson, withWriter } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 
 /** One record to NDJSON bytes written into `writer` (the output is a view into it). */
 export function transformRecord(record: FirehoseInputRecord, writer: ByteWriter): TransformOutcome {
-  try {
-    return ok(syslogRecordToJson(record.data, writer, { referenceTime: record.approximateArrivalTimestamp }));
-  } catch (error) {
-    if (error instanceof LogParseError) return processingFailed(error.message);
-    throw error;
-  }
+  // A line that does not parse throws LogParseError: the runner answers the record ProcessingFailed with its
+  // original data and logs the error's message (written without payload) as the reason.
+  return ok(syslogRecordToJson(record.data, writer, { referenceTime: record.approximateArrivalTimestamp }));
 }
 
 async function syslogToJson(

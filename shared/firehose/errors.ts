@@ -1,3 +1,5 @@
+import { SafeMessageError } from '../middleware/errors';
+
 /**
  * Errors a transform throws to reject one record. The runner answers the record ProcessingFailed with its
  * original data (Firehose writes it under the error output prefix) and logs `reason` with the record's
@@ -8,7 +10,7 @@
  * if (event.timestamp === undefined) throw new RecordRejectedError('field "timestamp" is missing');
  * ```
  */
-export class RecordRejectedError extends Error {
+export class RecordRejectedError extends SafeMessageError {
   override readonly name: string = 'RecordRejectedError';
   constructor(
     /** Why the record cannot be transformed; logged, never containing payload bytes. */

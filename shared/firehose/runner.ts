@@ -28,8 +28,8 @@
  * );
  * ```
  */
+import { maskedMessage, SafeMessageError } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
-import { RecordRejectedError } from './errors';
 import { entrySize, jsonStringBytes, MAX_RESPONSE_BYTES, wrapperBytes } from './response-size';
 import type {
   FirehoseInputRecord,
@@ -131,15 +131,13 @@ function isThenable(value: unknown): value is PromiseLike<TransformOutcome> {
 }
 
 /**
- * The reason logged for a thrown error. {@link RecordRejectedError} reasons are written for logs; anything else
+ * The reason logged for a thrown error. A SafeMessageError's (RecordRejectedError, LogParseError) is written for logs; anything else
  * is a bug or a library error whose message may quote input (V8's JSON.parse does), so quoted text is masked.
  */
 export function reasonOf(error: unknown): string {
-  if (error instanceof RecordRejectedError) return error.reason;
+  if (error instanceof SafeMessageError) return error.message;
   const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
-  const masked = message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').slice(0, 300);
-  return `transform threw ${name}: ${masked}`;
+  return `transform threw ${name}: ${maskedMessage(error)}`;
 }
 
 function coordinates(p: Planned): Record<string, unknown> {

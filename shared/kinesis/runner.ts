@@ -21,7 +21,7 @@
  */
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { deaggregate, KplInputError } from '../kpl';
-import { maskedMessage } from '../middleware/errors';
+import { loggableMessage, SafeMessageError } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
 import { kinesisRecordsOf, shardIdFromEventId, streamNameFromArn } from './event';
 import type {
@@ -44,7 +44,7 @@ export type DecodedValue<F extends RecordFormat> = F extends 'json'
     : Uint8Array;
 
 /** A user record could not be decoded per the consumer's format (poison: dead-lettered). */
-export class RecordDecodeError extends Error {
+export class RecordDecodeError extends SafeMessageError {
   override readonly name = 'RecordDecodeError';
 }
 
@@ -104,9 +104,9 @@ function decode<F extends RecordFormat>(format: F, data: Uint8Array): DecodedVal
 }
 
 const errorNameOf = (error: unknown) => (error instanceof Error ? error.name : 'Error');
-// Our own decode errors are written to be safe; anything else (a consumer's transform, a sink) may quote data.
+// Our own errors are written to be safe; anything else (a consumer's transform, a sink) may quote data.
 const errorMessageOf = (error: unknown) =>
-  error instanceof RecordDecodeError || error instanceof KplInputError ? error.message : maskedMessage(error);
+  error instanceof KplInputError ? error.message : loggableMessage(error);
 
 /** Runs one batch through a consumer. See the module comment for the failure semantics. */
 export async function processKinesisEvent<F extends RecordFormat, TOut>(

@@ -1,3 +1,5 @@
+import { SafeMessageError } from '../middleware/errors';
+
 /**
  * The error every parser in shared/logformats throws for a line it cannot read. The message names the format,
  * the 1-based column and what was expected there, never the line's content, so it can be logged as is:
@@ -12,7 +14,7 @@
  * }
  * ```
  */
-export class LogParseError extends Error {
+export class LogParseError extends SafeMessageError {
   override readonly name = 'LogParseError';
   constructor(
     /** Which parser: 'apache', 'syslog', or 'record' for record-level problems (empty, not UTF-8). */

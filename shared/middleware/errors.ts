@@ -16,3 +16,21 @@ export function maskedMessage(error: unknown, maxLength = 300): string {
     .replace(/'(?:[^'\\]|\\.)*'/g, "'…'")
     .slice(0, maxLength);
 }
+
+/**
+ * An error whose message is written to be logged as it is: it describes the problem and where (a column, a
+ * field name, a limit) and never quotes the payload. Runners log such messages verbatim and mask anything else.
+ *
+ * @example
+ * ```ts
+ * throw new SafeMessageError(`field "timestamp" is missing`);
+ * ```
+ */
+export class SafeMessageError extends Error {
+  override readonly name: string = 'SafeMessageError';
+}
+
+/** The loggable text of any error: a {@link SafeMessageError}'s message as is, anything else masked. */
+export function loggableMessage(error: unknown): string {
+  return error instanceof SafeMessageError ? error.message : maskedMessage(error);
+}

@@ -18,7 +18,7 @@ import type { Context } from 'aws-lambda';
 import { logger, metrics } from './observability';
 
 export { ConfigError, defineConfig, type EnvReader, envReader } from './config';
-export { maskedMessage } from './errors';
+export { loggableMessage, maskedMessage, SafeMessageError } from './errors';
 export { logger, MetricUnit, metrics } from './observability';
 
 export interface KitHandlerOptions {
