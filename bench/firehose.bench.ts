@@ -23,22 +23,11 @@ import type { Context } from 'aws-lambda';
 import { apacheLogToJson, handler, transformRecord } from '../functions/firehose-apache-log-to-json/handler';
 import type { FirehoseInputRecord } from '../shared/firehose';
 import { ByteWriter } from '../shared/logformats';
+import { mulberry32 } from '../scripts/lib/random';
 import { type BenchResult, type Measurement, mbPerSecond, measure, printTable } from './harness';
 
 const EVENT_BYTES = 6_000_000;
 const PASSES = 2;
-
-/** Small deterministic PRNG (mulberry32), so every run measures the same bytes. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PATHS = [
   '/',
@@ -73,7 +62,7 @@ function apacheTime(ms: number): string {
 
 /** A ~6 MB event; lines advance one second every ~200 lines (a busy server), as a real batch does. */
 export function apacheEvent(): { event: FirehoseTransformationEvent; bytes: number; awsRejectable: number } {
-  const random = prng(42);
+  const random = mulberry32(42);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const records: FirehoseTransformationEvent['records'] = [];
   let size = 200;
