@@ -13,6 +13,8 @@
  *                                the 24 h budget is never under-counted
  *   UpdateShardCount             UNIFORM_SCALING
  *   PutMetricAlarm x2, SetAlarmState x2   both alarms rewritten with the new count and reset
+ *   PutFunctionConcurrency x N   each consumer function (policy.consumerFunctions): new count x
+ *                                consumerConcurrencyPerShard; a failure is a warning, the scaling stands
  *   Publish                      the notification
  * Holds worth retrying re-arm the alarm (SetAlarmState INSUFFICIENT_DATA): CloudWatch re-evaluates it on the
  * next period and, if the condition still holds, fires again. Alarm actions only fire on a state change, so
@@ -30,8 +32,9 @@ import {
   ListTagsForStreamCommand,
   UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
+import { PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { cloudWatchClient, kinesisClient, snsClient } from '../../shared/aws/clients';
+import { cloudWatchClient, kinesisClient, lambdaClient, snsClient } from '../../shared/aws/clients';
 import { logger, MetricUnit, metrics } from '../../shared/middleware';
 import { alarmName, buildAlarms, type Direction, shardCountInAlarm } from './alarms';
 import type { ShardAutoscalerConfig } from './config';
@@ -39,7 +42,12 @@ import { type Decision, decide, type HoldReason } from './decide';
 import { measureDemand } from './demand';
 import { decodeHistory, describeScaling, encodeHistory, HISTORY_TAG, LAST_SCALING_TAG } from './history';
 import { fetchSamples } from './measure';
-import { type Notification, problemNotification, scaledNotification } from './notify';
+import {
+  type ConsumerConcurrency,
+  type Notification,
+  problemNotification,
+  scaledNotification,
+} from './notify';
 import type { ScalingPolicy } from './policy';
 import type { AlarmSignal, Delivery } from './trigger';
 
@@ -71,6 +79,8 @@ export interface Outcome {
   /** The alarm was reset to INSUFFICIENT_DATA so it fires again if the condition persists. */
   rearmed?: boolean;
   budgetLeft?: number;
+  /** Reserved concurrency written to the stream's consumer functions after a scaling (with any error). */
+  consumers?: ConsumerConcurrency[];
   error?: string;
   /** AWS API calls made for this delivery, by operation. */
   apiCalls: Record<string, number>;
@@ -307,12 +317,16 @@ async function handleAlarm(
     };
   }
   if (settings.dryRun) {
+    const consumers =
+      policy.consumerFunctions.length > 0
+        ? `; would set the reserved concurrency of ${policy.consumerFunctions.join(', ')} to ${decision.to * policy.consumerConcurrencyPerShard}`
+        : '';
     return {
       outcome: 'dry-run',
       from: open,
       to: decision.to,
       budgetLeft: decision.budget.left,
-      detail: `would scale ${decision.direction} ${open} -> ${decision.to}: ${decision.reason}`,
+      detail: `would scale ${decision.direction} ${open} -> ${decision.to}: ${decision.reason}${consumers}`,
     };
   }
   return scale(signal, settings, calls, policy, decision, {
@@ -420,20 +434,82 @@ async function scale(
   }
 
   const warnings: string[] = [];
+  let alarmsRewritten = true;
   try {
     await writeAlarms(settings, calls, policy, to, `scaled ${decision.direction} ${from} -> ${to}`);
   } catch (error) {
     // The stream is scaling; the next alarm resyncs the alarms (they are checked against the shard count).
+    alarmsRewritten = false;
     warnings.push(`alarms not rewritten (${errorName(error)}): the next delivery resyncs them`);
   }
-  await publish(settings, calls, scaledNotification(stream, decision, signal.alarmName));
+  const consumers = await setConsumerConcurrency(calls, policy, stream, to);
+  for (const consumer of consumers) {
+    if (consumer.error !== undefined) {
+      warnings.push(
+        `reserved concurrency of ${consumer.functionName} not set to ${consumer.reservedConcurrency} (${consumer.error})`,
+      );
+    }
+  }
+  await publish(
+    settings,
+    calls,
+    scaledNotification(stream, decision, signal.alarmName, {
+      alarmsRewritten,
+      consumers,
+      concurrencyPerShard: policy.consumerConcurrencyPerShard,
+      warnings,
+    }),
+  );
   return {
     outcome: 'scaled',
     from,
     to,
     budgetLeft: decision.budget.left,
+    ...(consumers.length > 0 ? { consumers } : {}),
     detail: `${decision.reason}${warnings.length > 0 ? `; ${warnings.join('; ')}` : ''}`,
   };
+}
+
+/**
+ * Reserved concurrency of the stream's consumer functions = shards x consumerConcurrencyPerShard (the AWS
+ * sample's behaviour). Called once UpdateShardCount is accepted: on a scale-up the consumers may run wider before
+ * the new shards exist (harmless); on a scale-down the limit drops now while the merge takes minutes, so
+ * consumers of the shards being merged may be throttled for that window (Lambda's event source mapping retries
+ * throttled batches: nothing is lost, the iterator age rises briefly). A failure never undoes the scaling: it is
+ * logged and reported as a warning.
+ */
+async function setConsumerConcurrency(
+  calls: Calls,
+  policy: ScalingPolicy,
+  stream: string,
+  shards: number,
+): Promise<ConsumerConcurrency[]> {
+  const reservedConcurrency = shards * policy.consumerConcurrencyPerShard;
+  const results: ConsumerConcurrency[] = [];
+  for (const functionName of policy.consumerFunctions) {
+    try {
+      await calls.send('PutFunctionConcurrency', (options) =>
+        lambdaClient().send(
+          new PutFunctionConcurrencyCommand({
+            FunctionName: functionName,
+            ReservedConcurrentExecutions: reservedConcurrency,
+          }),
+          options,
+        ),
+      );
+      results.push({ functionName, reservedConcurrency });
+    } catch (error) {
+      logger.warn('Could not set the reserved concurrency of a consumer', {
+        streamName: stream,
+        functionName,
+        reservedConcurrency,
+        errorName: errorName(error),
+        errorMessage: errorMessage(error),
+      });
+      results.push({ functionName, reservedConcurrency, error: errorName(error) });
+    }
+  }
+  return results;
 }
 
 /** Both alarms rewritten for `shards` and reset, so each fires again only on a fresh evaluation. */

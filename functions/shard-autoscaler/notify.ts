@@ -7,6 +7,21 @@ export interface Notification {
   message: string;
 }
 
+/** A consumer function's reserved concurrency after a scaling; `error` (its name) when it was not set. */
+export interface ConsumerConcurrency {
+  functionName: string;
+  reservedConcurrency: number;
+  error?: string;
+}
+
+export interface ScaledDetails {
+  /** False when PutMetricAlarm/SetAlarmState failed (the next delivery resyncs the alarms). */
+  alarmsRewritten?: boolean;
+  consumers?: ConsumerConcurrency[];
+  concurrencyPerShard?: number;
+  warnings?: string[];
+}
+
 const subject = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 const when = (ms: number | undefined) => (ms === undefined ? 'n/a' : new Date(ms).toISOString());
 
@@ -14,8 +29,26 @@ export function scaledNotification(
   streamName: string,
   decision: Decision & { action: 'scale' },
   alarm: string,
+  details: ScaledDetails = {},
 ): Notification {
   const { from, to, budget } = decision;
+  const consumers = details.consumers ?? [];
+  const set = consumers.filter((consumer) => consumer.error === undefined);
+  const concurrency: string[] = [];
+  if (consumers.length > 0) {
+    concurrency.push(
+      `Consumers' reserved concurrency: ${to} shards x ${details.concurrencyPerShard ?? 1} = ${consumers[0]!.reservedConcurrency}` +
+        (set.length > 0 ? `, set for ${set.map((consumer) => consumer.functionName).join(', ')}` : '') +
+        (set.length < consumers.length ? `, NOT set for the others (see the warnings)` : '') +
+        '.',
+    );
+    if (decision.direction === 'down' && set.length > 0) {
+      concurrency.push(
+        'The reserved concurrency is lower now while the shards merge over the next minutes: consumers may be throttled briefly (their event source mappings retry throttled batches; nothing is lost).',
+      );
+    }
+  }
+  const warnings = (details.warnings ?? []).map((warning) => `Warning: ${warning}.`);
   return {
     subject: subject(`Kinesis ${streamName}: ${from} -> ${to} shards (scale ${decision.direction})`),
     message: [
@@ -28,7 +61,12 @@ export function scaledNotification(
           ? ` (the oldest one leaves the window at ${when(budget.nextFreeAt)})`
           : '') +
         '.',
-      `Triggered by alarm ${alarm}. Both alarms now assume ${to} shards and were reset to INSUFFICIENT_DATA.`,
+      `Triggered by alarm ${alarm}. ` +
+        (details.alarmsRewritten === false
+          ? 'The alarms could not be rewritten: the next delivery resyncs them.'
+          : `Both alarms now assume ${to} shards and were reset to INSUFFICIENT_DATA.`),
+      ...concurrency,
+      ...(warnings.length > 0 ? ['', ...warnings] : []),
     ].join('\n'),
   };
 }

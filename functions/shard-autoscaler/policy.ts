@@ -20,6 +20,8 @@ export const LIMITS = {
   maxEvaluationSeconds: 86_400,
   /** Kinesis stream-level metrics are published once a minute: shorter periods would only see gaps. */
   metricResolutionSeconds: 60,
+  /** A Lambda event source mapping's ParallelizationFactor: 1 to 10 concurrent batches per shard. */
+  maxParallelizationFactor: 10,
 } as const;
 
 export interface ScalingPolicy {
@@ -55,6 +57,15 @@ export interface ScalingPolicy {
   reserveForScaleUp: number;
   /** Also count GetRecords.Bytes against the 2 MiB/s per-shard read limit (classic consumers). */
   includeReads: boolean;
+
+  /**
+   * Lambda functions (names, or unqualified ARNs) consuming the stream: after each scaling their reserved
+   * concurrency is set to the new shard count x `consumerConcurrencyPerShard` (PutFunctionConcurrency), as the
+   * AWS sample does. Empty: the feature is off. A function may be listed for one stream only.
+   */
+  consumerFunctions: string[];
+  /** Reserved concurrency per shard for each consumer: its event source mapping's ParallelizationFactor. */
+  consumerConcurrencyPerShard: number;
 }
 
 export type PolicyInput = Partial<ScalingPolicy> & { streamName: string };
@@ -78,6 +89,8 @@ export const DEFAULT_POLICY: Omit<ScalingPolicy, 'streamName'> = {
   maxOperationsPer24h: LIMITS.operationsPer24h,
   reserveForScaleUp: 2,
   includeReads: false,
+  consumerFunctions: [],
+  consumerConcurrencyPerShard: 1,
 };
 
 /** A policy value is out of range; `field` names it, the message says what it must be. */
@@ -94,6 +107,13 @@ export class PolicyError extends Error {
 }
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+/** PutFunctionConcurrency takes a function name or its unqualified ARN (reserved concurrency is per function). */
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d:\d{12}:function:[a-zA-Z0-9_-]{1,64}$/;
+
+/** The function name of a consumer entry (a name, or the last part of its ARN). */
+export const consumerFunctionName = (entry: string) => entry.slice(entry.lastIndexOf(':') + 1);
+
 const KNOWN_FIELDS = new Set<string>(['streamName', ...Object.keys(DEFAULT_POLICY)]);
 
 /** Defaults merged with the given fields, validated. Unknown fields are rejected (typos would be silent). */
@@ -144,7 +164,46 @@ export function resolvePolicy(input: PolicyInput, defaults: Partial<ScalingPolic
   int('maxOperationsPer24h', 1, LIMITS.operationsPer24h);
   int('reserveForScaleUp', 0, policy.maxOperationsPer24h - 1);
   if (typeof policy.includeReads !== 'boolean') fail('includeReads', 'true or false');
-  return policy;
+  const consumers = policy.consumerFunctions as unknown;
+  const functionRule =
+    'a list of Lambda function names (1-64 characters [a-zA-Z0-9_-]) or unqualified function ARNs, each once';
+  if (
+    !Array.isArray(consumers) ||
+    consumers.some(
+      (entry) => typeof entry !== 'string' || !(FUNCTION_NAME.test(entry) || FUNCTION_ARN.test(entry)),
+    ) ||
+    new Set(consumers.map((entry: string) => consumerFunctionName(entry))).size !== consumers.length
+  ) {
+    fail('consumerFunctions', functionRule);
+  }
+  int('consumerConcurrencyPerShard', 1, LIMITS.maxParallelizationFactor);
+  // A copy: DEFAULT_POLICY's list is shared.
+  return { ...policy, consumerFunctions: [...policy.consumerFunctions] };
+}
+
+/**
+ * Rules across the policies of one deployment: each stream once, and each consumer function for one stream only
+ * (its reserved concurrency is one number: with two streams it would follow whichever scaled last).
+ */
+export function checkPolicySet(policies: ScalingPolicy[]): void {
+  const streams = new Set<string>();
+  const consumers = new Map<string, string>();
+  for (const policy of policies) {
+    if (streams.has(policy.streamName)) throw new Error(`stream ${policy.streamName} is listed twice`);
+    streams.add(policy.streamName);
+    for (const entry of policy.consumerFunctions) {
+      const other = consumers.get(consumerFunctionName(entry));
+      if (other !== undefined) {
+        throw new PolicyError(
+          policy.streamName,
+          'consumerFunctions',
+          `functions no other stream lists (${entry} is also a consumer of ${other}: reserved concurrency is per function)`,
+          entry,
+        );
+      }
+      consumers.set(consumerFunctionName(entry), policy.streamName);
+    }
+  }
 }
 
 /**
@@ -167,10 +226,6 @@ export function parseStreamList(text: string, defaults: Partial<ScalingPolicy> =
     if (typeof input !== 'object' || input === null) throw new Error('each entry must be an object');
     return resolvePolicy(input as PolicyInput, defaults);
   });
-  const seen = new Set<string>();
-  for (const policy of policies) {
-    if (seen.has(policy.streamName)) throw new Error(`stream ${policy.streamName} is listed twice`);
-    seen.add(policy.streamName);
-  }
+  checkPolicySet(policies);
   return policies;
 }

@@ -16,12 +16,13 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Service ids as they appear in `AWS_ENDPOINT_URL_<ID>`. */
-export type ServiceId = 'KINESIS' | 'S3' | 'DYNAMODB' | 'SNS' | 'FIREHOSE' | 'CLOUDWATCH' | 'SQS';
+export type ServiceId = 'KINESIS' | 'S3' | 'DYNAMODB' | 'SNS' | 'FIREHOSE' | 'CLOUDWATCH' | 'SQS' | 'LAMBDA';
 
 /** The endpoint override for a service, or undefined to use AWS's regional endpoint. */
 export function endpointFor(service: ServiceId, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -91,7 +92,13 @@ export function cloudWatchClient(): CloudWatchClient {
   return cloudwatch;
 }
 
+let lambda: LambdaClient | undefined;
+export function lambdaClient(): LambdaClient {
+  lambda ??= new LambdaClient({ ...common(), endpoint: endpointFor('LAMBDA') });
+  return lambda;
+}
+
 /** Drops the cached clients (tests that change endpoints between cases call this). */
 export function resetClients(): void {
-  kinesis = s3 = dynamodb = sns = firehose = cloudwatch = undefined;
+  kinesis = s3 = dynamodb = sns = firehose = cloudwatch = lambda = undefined;
 }

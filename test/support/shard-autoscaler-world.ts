@@ -1,6 +1,7 @@
 /**
  * A stream, its alarms and its traffic for the shard autoscaler's tests and demo: kinesalite behind the
- * scaling proxy (UpdateShardCount, DescribeLimits, on-demand), the CloudWatch fake, and alarm events in both
+ * scaling proxy (UpdateShardCount, DescribeLimits, on-demand), the CloudWatch fake, the Lambda fake (consumers'
+ * reserved concurrency), and alarm events in both
  * trigger shapes (SNS-wrapped alarm notification, EventBridge "CloudWatch Alarm State Change").
  *
  * @example
@@ -19,6 +20,7 @@ import { buildAlarms, type Direction } from '../../functions/shard-autoscaler/al
 import type { ScalingPolicy } from '../../functions/shard-autoscaler/policy';
 import { type CloudWatchFake, startCloudWatchFake } from './cloudwatch-fake';
 import { type KinesisScalingProxy, startKinesisScalingProxy } from './kinesis-scaling-proxy';
+import { type LambdaFake, startLambdaFake } from './lambda-fake';
 
 export interface Traffic {
   bytesPerSecond: number;
@@ -32,7 +34,9 @@ export interface Traffic {
 export interface AutoscalerWorld {
   cloudwatch: CloudWatchFake;
   kinesis: KinesisScalingProxy;
-  /** AWS_ENDPOINT_URL_KINESIS (the proxy) and AWS_ENDPOINT_URL_CLOUDWATCH (the fake). */
+  /** Consumer functions (PutFunctionConcurrency); add them with `lambda.addFunction(name)`. */
+  lambda: LambdaFake;
+  /** AWS_ENDPOINT_URL_KINESIS (the proxy), AWS_ENDPOINT_URL_CLOUDWATCH and AWS_ENDPOINT_URL_LAMBDA (the fakes). */
   env: Record<string, string>;
   createStream(name: string, shards: number, options?: { onDemand?: boolean }): Promise<void>;
   /** The alarms as the stack would create them (through PutMetricAlarm, so the fake validates the math). */
@@ -48,9 +52,10 @@ export interface AutoscalerWorld {
 }
 
 export async function startAutoscalerWorld(options: { kinesisEndpoint: string }): Promise<AutoscalerWorld> {
-  const [cloudwatch, kinesis] = await Promise.all([
+  const [cloudwatch, kinesis, lambda] = await Promise.all([
     startCloudWatchFake(),
     startKinesisScalingProxy({ upstream: options.kinesisEndpoint }),
+    startLambdaFake(),
   ]);
   const kinesisAdmin = new KinesisClient({
     endpoint: kinesis.endpoint,
@@ -64,7 +69,12 @@ export async function startAutoscalerWorld(options: { kinesisEndpoint: string })
   return {
     cloudwatch,
     kinesis,
-    env: { AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint, AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint },
+    lambda,
+    env: {
+      AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+    },
     async createStream(name, shards, streamOptions = {}) {
       await kinesisAdmin.send(
         new CreateStreamCommand(
@@ -113,7 +123,7 @@ export async function startAutoscalerWorld(options: { kinesisEndpoint: string })
     async stop() {
       kinesisAdmin.destroy();
       cloudwatchAdmin.destroy();
-      await Promise.all([cloudwatch.stop(), kinesis.stop()]);
+      await Promise.all([cloudwatch.stop(), kinesis.stop(), lambda.stop()]);
     },
   };
 }

@@ -8,7 +8,7 @@
 const { createHash } = require('node:crypto');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
-const { resolvePolicy } = tsxRequire('../policy.ts', __filename);
+const { checkPolicySet, resolvePolicy } = tsxRequire('../policy.ts', __filename);
 const { buildAlarms } = tsxRequire('../alarms.ts', __filename);
 
 /** The validated policies of `custom.shardAutoscaler` ({ defaults, streams }). */
@@ -16,9 +16,11 @@ function policies(settings) {
   const defaults = settings.defaults || {};
   const streams = settings.streams || [];
   if (!Array.isArray(streams)) throw new Error('custom.shardAutoscaler.streams must be a list');
-  return streams.map((entry) =>
+  const resolved = streams.map((entry) =>
     resolvePolicy(typeof entry === 'string' ? { streamName: entry } : entry, defaults),
   );
+  checkPolicySet(resolved);
+  return resolved;
 }
 
 /** AUTOSCALED_STREAMS: the stream entries as configured (the function applies SCALING_DEFAULTS itself). */
@@ -33,6 +35,28 @@ function streamArns(settings) {
   return policies(settings).map((policy) => ({
     'Fn::Sub': `arn:\${AWS::Partition}:kinesis:\${AWS::Region}:\${AWS::AccountId}:stream/${policy.streamName}`,
   }));
+}
+
+/**
+ * The consumer functions of every stream (policy.consumerFunctions) as IAM resources: a name becomes the function's
+ * ARN in the stack's partition, region and account; an ARN is used as given. Empty when no stream has consumers.
+ */
+function consumerFunctionArns(settings) {
+  const arns = policies(settings).flatMap((policy) =>
+    policy.consumerFunctions.map((entry) =>
+      entry.startsWith('arn:')
+        ? entry
+        : { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${entry}` },
+    ),
+  );
+  return [...new Map(arns.map((arn) => [JSON.stringify(arn), arn])).values()];
+}
+
+/** The role statement for PutFunctionConcurrency on exactly the consumer functions; undefined without any. */
+function consumerConcurrencyStatement(settings) {
+  const arns = consumerFunctionArns(settings);
+  if (arns.length === 0) return undefined;
+  return { Effect: 'Allow', Action: 'lambda:PutFunctionConcurrency', Resource: arns };
 }
 
 /** A CloudFormation logical id per stream: its name in PascalCase plus a short hash (names may differ only in -_.). */
@@ -70,4 +94,12 @@ function alarmResources(settings, alarmActions) {
   return resources;
 }
 
-module.exports = { policies, streamsEnvironment, streamArns, alarmResources, logicalId };
+module.exports = {
+  policies,
+  streamsEnvironment,
+  streamArns,
+  consumerFunctionArns,
+  consumerConcurrencyStatement,
+  alarmResources,
+  logicalId,
+};

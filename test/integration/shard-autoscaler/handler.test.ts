@@ -1,6 +1,7 @@
 /**
  * The shard autoscaler end to end: kinesalite (streams, tags, for real) behind the scaling proxy
- * (UpdateShardCount with AWS's rules), the CloudWatch fake (alarms, GetMetricData), fauxqs (notifications).
+ * (UpdateShardCount with AWS's rules), the CloudWatch fake (alarms, GetMetricData), the Lambda fake (consumers'
+ * reserved concurrency), fauxqs (notifications).
  */
 
 import { type AddressInfo, createServer, type Socket } from 'node:net';
@@ -19,6 +20,7 @@ import { decodeHistory, encodeHistory, HISTORY_TAG } from '../../../functions/sh
 import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
 import { kinesisClient, resetClients } from '../../../shared/aws/clients';
 import { lambdaContext } from '../../support/kinesis-events';
+import { LAMBDA_ERRORS } from '../../support/lambda-fake';
 import {
   type AutoscalerWorld,
   eventBridgeAlarmEvent,
@@ -48,6 +50,8 @@ async function configure(streams: string[], extra: Record<string, string> = {}) 
     ALARM_ACTIONS: ALARM_TOPIC,
     NOTIFICATION_TOPIC_ARN: notifications.topicArn,
     DRY_RUN: 'false',
+    // Reset what an earlier case may have set (process.env is shared by the whole file).
+    CHECK_ACCOUNT_SHARD_LIMIT: 'false',
     ...extra,
   });
   config.reset();
@@ -98,6 +102,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   world.cloudwatch.calls.length = 0;
+  world.lambda.reset();
 });
 
 describe('shard-autoscaler handler', () => {
@@ -348,5 +353,136 @@ describe('shard-autoscaler handler', () => {
       process.env.AWS_ENDPOINT_URL_CLOUDWATCH = world.cloudwatch.endpoint;
       resetClients();
     }
+  });
+});
+
+describe('shard-autoscaler consumer reserved concurrency (consumerFunctions)', () => {
+  const ACCOUNT_ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
+
+  /** Like arrange(), with consumer functions in the stream's policy. */
+  async function arrangeWithConsumers(
+    label: string,
+    shards: number,
+    direction: 'up' | 'down',
+    bytesPerSecond: number,
+    consumers: { consumerFunctions: string[]; consumerConcurrencyPerShard?: number },
+    extra: Record<string, string> = {},
+  ) {
+    const { name, alarm, changed } = await arrange(label, shards, direction, bytesPerSecond);
+    await configure([name], {
+      AUTOSCALED_STREAMS: JSON.stringify([{ streamName: name, maxShards: 16, ...consumers }]),
+      ...extra,
+    });
+    return { name, alarm, changed };
+  }
+
+  it('sets each consumer to new shards x consumerConcurrencyPerShard after scaling, and says so', async () => {
+    world.lambda.addFunction('orders-consumer');
+    world.lambda.addFunction('orders-archiver');
+    const { name, alarm, changed } = await arrangeWithConsumers('consumers-up', 2, 'up', 3 * MIB, {
+      consumerFunctions: ['orders-consumer', `${ACCOUNT_ARN}:orders-archiver`],
+      consumerConcurrencyPerShard: 2,
+    });
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+
+    expect(outcome).toMatchObject({ outcome: 'scaled', from: 2, to: 4 });
+    expect(outcome?.consumers).toEqual([
+      { functionName: 'orders-consumer', reservedConcurrency: 8 },
+      { functionName: `${ACCOUNT_ARN}:orders-archiver`, reservedConcurrency: 8 },
+    ]);
+    expect(world.lambda.concurrency.get('orders-consumer')).toBe(8);
+    expect(world.lambda.concurrency.get('orders-archiver')).toBe(8);
+    // Sent by ARN as configured (the role is scoped to it), after the alarms were rewritten.
+    expect(world.lambda.calls.map((call) => call.functionName)).toEqual([
+      'orders-consumer',
+      `${ACCOUNT_ARN}:orders-archiver`,
+    ]);
+    expect(outcome!.apiCalls).toEqual({
+      DescribeStreamSummary: 1,
+      ListTagsForStream: 1,
+      DescribeAlarms: 1,
+      GetMetricData: 1,
+      AddTagsToStream: 1,
+      UpdateShardCount: 1,
+      PutMetricAlarm: 2,
+      SetAlarmState: 2,
+      PutFunctionConcurrency: 2,
+      Publish: 1,
+    });
+    const sent = (await notifications.notifications()).find((n) => n.subject?.includes(name));
+    expect(sent?.message).toContain(
+      `Consumers' reserved concurrency: 4 shards x 2 = 8, set for orders-consumer, ${ACCOUNT_ARN}:orders-archiver.`,
+    );
+  });
+
+  it('lowers it on a scale-down, and the notification tells of the throttling window', async () => {
+    world.lambda.addFunction('clicks-consumer');
+    const { name, alarm, changed } = await arrangeWithConsumers('consumers-down', 6, 'down', 0.2 * MIB, {
+      consumerFunctions: ['clicks-consumer'],
+    });
+    const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'scaled', from: 6, to: 3 });
+    expect(world.lambda.concurrency.get('clicks-consumer')).toBe(3);
+    const sent = (await notifications.notifications()).find((n) => n.subject?.includes(name));
+    expect(sent?.message).toMatch(/throttled briefly .*nothing is lost/);
+  });
+
+  it('a failed PutFunctionConcurrency leaves the outcome scaled, with the warning logged and notified', async () => {
+    world.lambda.addFunction('refused-consumer');
+    world.lambda.addFunction('fine-consumer');
+    world.lambda.failNext({
+      ...LAMBDA_ERRORS.invalidParameterValue,
+      message: "decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+    });
+    const { name, alarm, changed } = await arrangeWithConsumers('consumers-fail', 2, 'up', 3 * MIB, {
+      consumerFunctions: ['refused-consumer', 'missing-consumer', 'fine-consumer'],
+    });
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+
+    expect(outcome).toMatchObject({ outcome: 'scaled', from: 2, to: 4 });
+    expect(outcome?.error).toBeUndefined();
+    expect(world.kinesis.shardCount(name)).toBe(4);
+    expect(outcome?.detail).toContain(
+      'reserved concurrency of refused-consumer not set to 4 (InvalidParameterValueException)',
+    );
+    expect(outcome?.detail).toContain(
+      'reserved concurrency of missing-consumer not set to 4 (ResourceNotFoundException)',
+    );
+    expect(outcome?.apiCalls.PutFunctionConcurrency).toBe(3);
+    expect(world.lambda.concurrency.get('refused-consumer')).toBeUndefined();
+    expect(world.lambda.concurrency.get('fine-consumer')).toBe(4);
+    const sent = (await notifications.notifications()).find((n) => n.subject?.includes(name));
+    expect(sent?.subject).toBe(`Kinesis ${name}: 2 -> 4 shards (scale up)`.slice(0, 100));
+    expect(sent?.message).toContain('set for fine-consumer, NOT set for the others');
+    expect(sent?.message).toContain(
+      'Warning: reserved concurrency of missing-consumer not set to 4 (ResourceNotFoundException).',
+    );
+  });
+
+  it('DRY_RUN sets nothing and says what it would set', async () => {
+    world.lambda.addFunction('dry-consumer');
+    const { alarm, changed } = await arrangeWithConsumers(
+      'consumers-dry',
+      2,
+      'up',
+      3 * MIB,
+      { consumerFunctions: ['dry-consumer'], consumerConcurrencyPerShard: 3 },
+      { DRY_RUN: 'true' },
+    );
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({
+      outcome: 'dry-run',
+      detail: expect.stringMatching(/would set the reserved concurrency of dry-consumer to 12$/),
+    });
+    expect(outcome?.apiCalls.PutFunctionConcurrency).toBeUndefined();
+    expect(world.lambda.calls).toEqual([]);
+  });
+
+  it('makes no Lambda call without consumers', async () => {
+    const { alarm, changed } = await arrange('consumers-none', 2, 'up', 3 * MIB);
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(outcome?.outcome).toBe('scaled');
+    expect(outcome?.consumers).toBeUndefined();
+    expect(world.lambda.calls).toEqual([]);
   });
 });

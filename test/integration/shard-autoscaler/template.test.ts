@@ -145,5 +145,8 @@ describe('shard-autoscaler in the packaged template', () => {
     expect(find('sns:Publish')?.Resource).toEqual({ Ref: 'ShardAutoscalerNotificationTopic' });
     const stars = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
     expect(stars).toEqual(['cloudwatch:GetMetricData']);
+    // No stream in serverless.yml lists consumerFunctions: no Lambda permission at all (deploy/plugin.cjs adds
+    // lambda:PutFunctionConcurrency on exactly the listed functions when one does).
+    expect(JSON.stringify(statements)).not.toContain('lambda:');
   });
 });
