@@ -6,37 +6,27 @@
  * reason logged. See README.md.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import {
-  type FirehoseInputRecord,
-  ok,
-  processFirehoseEvent,
-  type TransformOutcome,
-} from '../../shared/firehose';
-import { apacheRecordToCsv, type ByteWriter, withWriter } from '../../shared/logformats';
+import { processFirehoseBytes, type RecordBytes } from '../../shared/firehose';
+import { type ByteWriter, notUtf8, writeApacheCsv } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { type ApacheLogToCsvConfig, config } from './config';
 
-/** One record to CSV bytes written into `writer` (the output is a view into it). */
-export function transformRecord(
-  record: FirehoseInputRecord,
-  writer: ByteWriter,
-  settings: ApacheLogToCsvConfig,
-): TransformOutcome {
+/** One record to CSV, appended to `out` (the runner's writer; see firehose-apache-log-to-json). */
+export function transformRecord(record: RecordBytes, out: ByteWriter, settings: ApacheLogToCsvConfig): void {
   // A line that does not parse throws LogParseError: the runner answers the record ProcessingFailed with its
   // original data and logs the error's message (written without payload) as the reason.
-  return ok(apacheRecordToCsv(record.data, writer, settings.lineEnding));
+  if (!record.utf8) throw notUtf8();
+  writeApacheCsv(record.bytes, record.start, record.end, out, settings.lineEnding);
 }
 
-async function apacheLogToCsv(
+function apacheLogToCsv(
   event: FirehoseTransformationEvent,
   context: Context,
 ): Promise<FirehoseTransformationResult> {
   const settings = config();
-  return withWriter((writer) =>
-    processFirehoseEvent(event, (record) => transformRecord(record, writer, settings), {
-      lambdaContext: context,
-    }),
-  );
+  return processFirehoseBytes(event, (record, out) => transformRecord(record, out, settings), {
+    lambdaContext: context,
+  });
 }
 
 export const handler = kitHandler(apacheLogToCsv, { config });

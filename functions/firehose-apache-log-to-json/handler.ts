@@ -6,38 +6,34 @@
  * original data and the reason logged (`apache: line 2: expected '[' at column 17`). See README.md.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import {
-  type FirehoseInputRecord,
-  ok,
-  type ProcessOptions,
-  processFirehoseEvent,
-  type TransformOutcome,
-} from '../../shared/firehose';
-import { apacheRecordToJson, type ByteWriter, withWriter } from '../../shared/logformats';
+import { type ProcessOptions, processFirehoseBytes, type RecordBytes } from '../../shared/firehose';
+import { type ByteWriter, notUtf8, writeApacheJson } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 
-/** One record to NDJSON bytes written into `writer` (the output is a view into it). */
-export function transformRecord(record: FirehoseInputRecord, writer: ByteWriter): TransformOutcome {
-  // A line that does not parse throws LogParseError: the runner answers the record ProcessingFailed with its
-  // original data and logs the error's message (written without payload) as the reason.
-  return ok(apacheRecordToJson(record.data, writer));
+/**
+ * One record to NDJSON, appended to `out`. It reads the record's bytes where the runner decoded them and writes
+ * straight into the runner's writer: nothing is allocated per record. A line that does not parse throws
+ * LogParseError: the runner answers the record ProcessingFailed with its original data and logs the error's
+ * message (written without payload) as the reason.
+ */
+export function transformRecord(record: RecordBytes, out: ByteWriter): void {
+  if (!record.utf8) throw notUtf8();
+  writeApacheJson(record.bytes, record.start, record.end, out);
 }
 
 /**
  * One invocation's work, as the handler does it (without the middy/Powertools wrapper around it). `options`
  * override the runner's (the benchmark lifts the response-size guard with them).
  */
-export async function apacheLogToJson(
+export function apacheLogToJson(
   event: FirehoseTransformationEvent,
   context?: Context,
   options: ProcessOptions = {},
 ): Promise<FirehoseTransformationResult> {
-  return withWriter((writer) =>
-    processFirehoseEvent(event, (record) => transformRecord(record, writer), {
-      ...(context && { lambdaContext: context }),
-      ...options,
-    }),
-  );
+  return processFirehoseBytes(event, transformRecord, {
+    ...(context && { lambdaContext: context }),
+    ...options,
+  });
 }
 
 export const handler = kitHandler((event: FirehoseTransformationEvent, context: Context) =>

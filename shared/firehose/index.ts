@@ -4,6 +4,8 @@
  * - {@link processFirehoseEvent}: runs a per-record transform and returns the response Firehose expects, with
  *   every recordId once and in order, failures as ProcessingFailed with the original data, and the response
  *   kept under 6,000,000 bytes (overflow re-ingested or answered ProcessingFailed).
+ * - {@link processFirehoseBytes}: the same for a transform that reads bytes in place and writes into a
+ *   ByteWriter (the log blueprints' hot path).
  * - {@link ok} / {@link dropped} / {@link processingFailed}: the three outcomes a transform returns.
  * - {@link RecordRejectedError} (and {@link InvalidUtf8Error}, {@link InvalidJsonError}): throw to reject one record.
  * - {@link decodeUtf8} / {@link parseJsonRecord}: strict decoding that rejects with a payload-free reason.
@@ -41,11 +43,14 @@ export { entryBytes, MAX_RESPONSE_BYTES, responseBytes } from './response-size';
 export {
   type FirehoseRunSummary,
   type ProcessOptions,
+  processFirehoseBytes,
   processFirehoseEvent,
   reasonOf,
+  runFirehoseBytes,
   runFirehoseEvent,
 } from './runner';
 export type {
+  BytesTransform,
   FirehoseInputRecord,
   FirehoseRecordMetadata,
   FirehoseTransformationEvent,
@@ -54,6 +59,7 @@ export type {
   FirehoseTransformationResultRecord,
   OverflowRecord,
   PartitionMetadata,
+  RecordBytes,
   RecordTransform,
   ReingestContext,
   ReingestHook,

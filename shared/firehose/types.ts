@@ -3,6 +3,7 @@
  * kinesisRecordMetadata). See https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html.
  */
 import type { FirehoseRecordMetadata } from 'aws-lambda';
+import type { ByteWriter } from '../logformats/bytes';
 
 export type {
   FirehoseRecordMetadata,
@@ -59,6 +60,34 @@ export type RecordTransform = (
   record: FirehoseInputRecord,
   context: TransformContext,
 ) => TransformOutcome | Promise<TransformOutcome>;
+
+/**
+ * One record as a {@link BytesTransform} sees it: its bytes where they lie, `bytes[start, end)`, in the
+ * invocation's decoded buffer. The runner reuses this object for every record: read it during the call, do not
+ * keep it (copy `bytes.subarray(start, end)` if you must keep the bytes).
+ */
+export interface RecordBytes {
+  /** The whole invocation's decoded data; this record's is `bytes[start, end)`. Do not mutate. */
+  bytes: Buffer;
+  start: number;
+  end: number;
+  /** 0-based position in the event. */
+  index: number;
+  recordId: string;
+  /** Epoch milliseconds at which Firehose received the record. */
+  approximateArrivalTimestamp: number;
+  /** Whether `bytes[start, end)` is well-formed UTF-8 (checked by the runner for the whole batch at once). */
+  utf8: boolean;
+  context: TransformContext;
+}
+
+/**
+ * A synchronous transform that appends the record's output to `out` (a ByteWriter the runner owns and reuses)
+ * instead of returning it: whatever it appended is delivered Ok, unless it returns `'Dropped'`. Throwing yields
+ * ProcessingFailed with the original data; the error's message is logged as the reason (see RecordRejectedError).
+ * It must not call `out.finish()` or `out.reset()`: the runner ends each record.
+ */
+export type BytesTransform = (record: RecordBytes, out: ByteWriter) => void | 'Dropped';
 
 /** An Ok record whose output did not fit in the response, handed to the re-ingestion hook. */
 export interface OverflowRecord {

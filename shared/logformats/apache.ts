@@ -26,7 +26,7 @@ import { ascii, assertUtf8, ByteWriter, charColumn, textOf } from './bytes';
 import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
-import { forEachLine } from './lines';
+import { forEachLineIn } from './lines';
 import { digitsAtBytes, epochMs, isoUtc, monthOf } from './time';
 
 /** One access-log line. Quoted fields keep Apache's backslash escapes as logged. */
@@ -119,6 +119,8 @@ let cachedLength = 0;
 let cachedUtc = '';
 let cachedZone: string | null = null;
 let cachedJson: Uint8Array = new Uint8Array(0);
+/** What {@link writeCleanLine} copies for it: authuser's closing quote, {@link cachedJson}, and the request's key. */
+let cachedCleanBlock: Uint8Array = new Uint8Array(0);
 
 function sameAsCached(bytes: Uint8Array, start: number, end: number): boolean {
   if (end - start !== cachedLength) return false;
@@ -127,11 +129,17 @@ function sameAsCached(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 const TIMESTAMP_SHAPE = 'expected a timestamp like 10/Oct/2000:13:55:36 -0700';
+const OFFSET_SHAPE = 'expected a UTC offset like -0700';
+const INVALID_DATE = 'invalid date or time';
 
-/** Validates `dd/Mon/yyyy:HH:mm:ss[ +hhmm]` at bytes[start, end) and makes it the cached timestamp. */
-function readDatetime(bytes: Uint8Array, lineStart: number, start: number, end: number): void {
+/**
+ * Validates `dd/Mon/yyyy:HH:mm:ss[ +hhmm]` at bytes[start, end) and makes it the cached timestamp. Returns
+ * null, or what is wrong with it (the offset problem is at column start + 20, the others at start); the cache is
+ * left as it was then.
+ */
+function cacheDatetime(bytes: Uint8Array, start: number, end: number): string | null {
   const n = end - start;
-  if (n !== 20 && n !== 26) fail(bytes, lineStart, start, TIMESTAMP_SHAPE);
+  if (n !== 20 && n !== 26) return TIMESTAMP_SHAPE;
   const day = digitsAtBytes(bytes, start, 2, end);
   const month = monthOf(bytes[start + 3]!, bytes[start + 4]!, bytes[start + 5]!);
   const year = digitsAtBytes(bytes, start + 7, 4, end);
@@ -151,17 +159,17 @@ function readDatetime(bytes: Uint8Array, lineStart: number, start: number, end: 
     bytes[start + 14] !== 0x3a ||
     bytes[start + 17] !== 0x3a
   ) {
-    fail(bytes, lineStart, start, TIMESTAMP_SHAPE);
+    return TIMESTAMP_SHAPE;
   }
   let ms = epochMs(year, month, day, hour, minute, second);
-  if (ms === null) fail(bytes, lineStart, start, 'invalid date or time');
+  if (ms === null) return INVALID_DATE;
   let zone: string | null = null;
   if (n === 26) {
     const sign = bytes[start + 21];
     const hh = digitsAtBytes(bytes, start + 22, 2, end);
     const mm = digitsAtBytes(bytes, start + 24, 2, end);
     if (bytes[start + 20] !== SPACE || (sign !== 0x2b && sign !== 0x2d) || hh < 0 || mm < 0 || mm > 59) {
-      fail(bytes, lineStart, start + 20, 'expected a UTC offset like -0700');
+      return OFFSET_SHAPE;
     }
     zone = textOf(bytes, start + 21, end);
     const offsetMs = (hh * 60 + mm) * 60_000;
@@ -172,9 +180,16 @@ function readDatetime(bytes: Uint8Array, lineStart: number, start: number, end: 
   cachedLength = n;
   cachedUtc = isoUtc(ms);
   cachedZone = zone;
-  cachedJson = ascii(
-    `,"@timestamp":"${cachedUtc}","timezone":${zone === null ? 'null' : `"${zone}"`},"@timestamp_utc":"${cachedUtc}","datetime":"${datetime}"`,
-  );
+  const json = `,"@timestamp":"${cachedUtc}","timezone":${zone === null ? 'null' : `"${zone}"`},"@timestamp_utc":"${cachedUtc}","datetime":"${datetime}"`;
+  cachedJson = ascii(json);
+  cachedCleanBlock = ascii(`"${json},"request":"`);
+  return null;
+}
+
+/** {@link cacheDatetime}, throwing {@link LogParseError} at the problem's column. */
+function readDatetime(bytes: Uint8Array, lineStart: number, start: number, end: number): void {
+  const problem = cacheDatetime(bytes, start, end);
+  if (problem !== null) fail(bytes, lineStart, problem === OFFSET_SHAPE ? start + 20 : start, problem);
 }
 
 /** Rewrites the JSON string just written for bytes[start, end) (at w.pos = `at`) through JSON.stringify. */
@@ -421,6 +436,187 @@ function scanLine(bytes: Uint8Array, start: number, end: number, w: ByteWriter):
   return s;
 }
 
+/*
+ * The fast path. Almost every line a web server writes has nothing to escape, a request line with a method, a
+ * target and a protocol, and the common or combined format. writeCleanLine writes those in one pass with every
+ * position in a local variable and no call per field; it gives up (returns -1, leaving its partial output to be
+ * written over) on anything else, and scanLine then writes the line or names the problem. Both write the same
+ * bytes for a line both accept: a property test holds them to it.
+ */
+const C_HOST = ascii('{"host":"');
+const C_IDENT = ascii('","ident":"');
+const C_USER = ascii('","authuser":"');
+const C_VERB = ascii('","verb":"');
+const C_PATH = ascii('","path":"');
+const C_PROTOCOL = ascii('","protocol":"');
+const C_RESPONSE = ascii('","response":');
+const C_BYTES = ascii(',"bytes":');
+const C_REFERRER = ascii(',"referrer":"');
+const C_AGENT = ascii('","agent":"');
+const C_AGENT_NULL = ascii('","agent":null}\n');
+const C_COMMON_END = ascii(',"referrer":null,"agent":null}\n');
+const C_END = ascii('"}\n');
+
+/**
+ * Writes the JSON of a clean line src[start, end) at out[p] and returns the position after it, or -1 to leave
+ * the line to {@link scanLine}. The caller has made room for 2 * (end - start) + 512 bytes.
+ */
+function writeCleanLine(src: Uint8Array, start: number, end: number, out: Uint8Array, p: number): number {
+  // The loops end on the first byte below `#` or a backslash, and on running out of line (give up). Tokens hold
+  // no such byte; quoted fields may hold spaces and `!`.
+  let i = start;
+  let c: number;
+
+  // %h %l %u
+  out.set(C_HOST, p);
+  p += C_HOST.length;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === BACKSLASH) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== SPACE || i === start) return -1;
+  out.set(C_IDENT, p);
+  p += C_IDENT.length;
+  const identStart = ++i;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === BACKSLASH) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== SPACE || i === identStart) return -1;
+  out.set(C_USER, p);
+  p += C_USER.length;
+  const userStart = ++i;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === BACKSLASH) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== SPACE || i === userStart) return -1;
+
+  // [%t]: almost always the previous line's, whose JSON is cached (compared from the end: seconds change first).
+  if (src[i + 1] !== 0x5b) return -1;
+  const datetimeStart = i + 2;
+  let close = datetimeStart + cachedLength;
+  let same = close < end && src[close] === 0x5d;
+  for (let k = cachedLength - 1; same && k >= 0; k--) same = src[datetimeStart + k] === cachedDatetime[k];
+  if (!same) {
+    close = datetimeStart;
+    while (close < end && src[close] !== 0x5d) close++;
+    if (close === end || cacheDatetime(src, datetimeStart, close) !== null) return -1;
+  }
+  out.set(cachedCleanBlock, p);
+  p += cachedCleanBlock.length;
+
+  // "%r", with verb, path and protocol from its first and last space
+  i = close + 1;
+  if (i + 1 >= end || src[i] !== SPACE || src[i + 1] !== QUOTE) return -1;
+  i += 2;
+  const requestStart = i;
+  let firstSpace = -1;
+  let lastSpace = -1;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === BACKSLASH) {
+      if (c === SPACE) {
+        if (firstSpace < 0) firstSpace = i;
+        lastSpace = i;
+      } else if (c !== 0x21) break;
+    }
+    out[p++] = c;
+    i++;
+  }
+  if (c !== QUOTE || lastSpace <= firstSpace) return -1;
+  const requestEnd = i;
+  out.set(C_VERB, p);
+  p += C_VERB.length;
+  for (let k = requestStart; k < firstSpace; k++) out[p++] = src[k]!;
+  out.set(C_PATH, p);
+  p += C_PATH.length;
+  for (let k = firstSpace + 1; k < lastSpace; k++) out[p++] = src[k]!;
+  out.set(C_PROTOCOL, p);
+  p += C_PROTOCOL.length;
+  for (let k = lastSpace + 1; k < requestEnd; k++) out[p++] = src[k]!;
+
+  // %>s %b (a status without a leading zero; bytes as a number, `-` as 0)
+  i = requestEnd + 1;
+  if (i + 5 > end || src[i] !== SPACE || src[i + 4] !== SPACE) return -1;
+  const s0 = src[i + 1]! - 48;
+  const s1 = src[i + 2]! - 48;
+  const s2 = src[i + 3]! - 48;
+  if (s0 < 1 || s0 > 9 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) return -1;
+  out.set(C_RESPONSE, p);
+  p += C_RESPONSE.length;
+  out[p++] = s0 + 48;
+  out[p++] = s1 + 48;
+  out[p++] = s2 + 48;
+  out.set(C_BYTES, p);
+  p += C_BYTES.length;
+  i += 5;
+  if (i < end && src[i] === 0x2d) {
+    out[p++] = 0x30;
+    i++;
+  } else {
+    const digitsStart = i;
+    while (i < end && (src[i]! - 0x30) >>> 0 <= 9) i++;
+    if (i === digitsStart || i - digitsStart > 15) return -1;
+    let k = digitsStart;
+    while (k < i - 1 && src[k] === 0x30) k++;
+    for (; k < i; k++) out[p++] = src[k]!;
+  }
+
+  // "%{Referer}i" "%{User-Agent}i" in the combined format; anything after them is ignored.
+  if (i < end && src[i] !== SPACE) return -1;
+  if (i + 1 >= end || src[i + 1] !== QUOTE) {
+    out.set(C_COMMON_END, p);
+    return p + C_COMMON_END.length;
+  }
+  out.set(C_REFERRER, p);
+  p += C_REFERRER.length;
+  i += 2;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if ((c < 0x23 || c === BACKSLASH) && c !== SPACE && c !== 0x21) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== QUOTE) return -1;
+  if (i + 2 >= end || src[i + 1] !== SPACE || src[i + 2] !== QUOTE) {
+    out.set(C_AGENT_NULL, p);
+    return p + C_AGENT_NULL.length;
+  }
+  out.set(C_AGENT, p);
+  p += C_AGENT.length;
+  i += 3;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if ((c < 0x23 || c === BACKSLASH) && c !== SPACE && c !== 0x21) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== QUOTE) return -1;
+  out.set(C_END, p);
+  return p + C_END.length;
+}
+
+/** Writes the JSON of the line at bytes[start, end): the fast path, or the careful one. */
+function writeLine(bytes: Uint8Array, start: number, end: number, w: ByteWriter): void {
+  w.ensure(2 * (end - start) + 512);
+  const next = writeCleanLine(bytes, start, end, w.buf, w.pos);
+  if (next < 0) scanLine(bytes, start, end, w);
+  else w.pos = next;
+}
+
 function entryOf(bytes: Uint8Array, s: ApacheScan): ApacheLogEntry {
   const hasVerb = s.firstSpace >= 0;
   const hasProtocol = s.lastSpace > s.firstSpace;
@@ -532,22 +728,31 @@ export function apacheToJson(e: ApacheLogEntry): string {
  */
 export function apacheRecordToJson(bytes: Uint8Array, writer: ByteWriter): Uint8Array {
   try {
-    // One line per record is the common case (Kinesis Agent): no closure, no second search.
-    const newline = bytes.indexOf(0x0a);
-    const end = newline < 0 ? bytes.length : newline;
-    if (end === bytes.length || end === bytes.length - 1) {
-      if (end > 0 && bytes[end - 1] !== 0x0d) {
-        assertUtf8(bytes);
-        scanLine(bytes, 0, end, writer);
-        return writer.finish();
-      }
-    }
-    forEachLine(bytes, (start, end) => scanLine(bytes, start, end, writer));
+    assertUtf8(bytes);
+    writeApacheJson(bytes, 0, bytes.length, writer);
   } catch (error) {
     writer.discard();
     throw error;
   }
   return writer.finish();
+}
+
+/**
+ * {@link apacheRecordToJson} for the record at bytes[start, end), already checked to be UTF-8, appending to the
+ * writer's current record without ending it (what a BytesTransform does). On a throw, the writer may hold part
+ * of the record: the caller discards it.
+ */
+export function writeApacheJson(bytes: Uint8Array, start: number, end: number, writer: ByteWriter): void {
+  // One line per record is the common case (Kinesis Agent): no closure, no second search.
+  let stop = bytes.indexOf(0x0a, start);
+  if (stop < 0 || stop >= end - 1) {
+    if (stop < 0 || stop >= end) stop = end;
+    if (stop > start && bytes[stop - 1] !== 0x0d) {
+      writeLine(bytes, start, stop, writer);
+      return;
+    }
+  }
+  forEachLineIn(bytes, start, end, (lineStart, lineEnd) => writeLine(bytes, lineStart, lineEnd, writer));
 }
 
 /**
@@ -605,10 +810,24 @@ export function apacheRecordToCsv(
   lineEnding: CsvLineEnding = '\n',
 ): Uint8Array {
   try {
-    forEachLine(bytes, (start, end) => writer.text(apacheToCsv(parseLine(bytes, start, end), lineEnding)));
+    assertUtf8(bytes);
+    writeApacheCsv(bytes, 0, bytes.length, writer, lineEnding);
   } catch (error) {
     writer.discard();
     throw error;
   }
   return writer.finish();
+}
+
+/** {@link apacheRecordToCsv} as {@link writeApacheJson} is to apacheRecordToJson. */
+export function writeApacheCsv(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  writer: ByteWriter,
+  lineEnding: CsvLineEnding = '\n',
+): void {
+  forEachLineIn(bytes, start, end, (lineStart, lineEnd) =>
+    writer.text(apacheToCsv(parseLine(bytes, lineStart, lineEnd), lineEnding)),
+  );
 }

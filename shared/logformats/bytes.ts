@@ -6,9 +6,14 @@
 import { isUtf8 } from 'node:buffer';
 import { LogParseError } from './errors';
 
-/** Throws {@link LogParseError} ("record: data is not valid UTF-8") unless `bytes` is well-formed UTF-8. */
+/** The {@link LogParseError} for a record that is not well-formed UTF-8 ("record: data is not valid UTF-8"). */
+export function notUtf8(): LogParseError {
+  return new LogParseError('record', 'data is not valid UTF-8');
+}
+
+/** Throws {@link notUtf8} unless `bytes` is well-formed UTF-8. */
 export function assertUtf8(bytes: Uint8Array): void {
-  if (!isUtf8(bytes)) throw new LogParseError('record', 'data is not valid UTF-8');
+  if (!isUtf8(bytes)) throw notUtf8();
 }
 
 /** 1-based character column of byte `index` in the line starting at byte `lineStart` (for error messages). */
@@ -48,6 +53,11 @@ export class ByteWriter {
   constructor(private readonly chunkSize = 1 << 20) {
     this.buf = Buffer.allocUnsafe(chunkSize);
     this.chunks.push(this.buf);
+  }
+
+  /** Where the current record starts in {@link buf} (it runs to {@link pos}). */
+  get recordStart(): number {
+    return this.start;
   }
 
   /** Makes room for `count` more bytes of the current record. */
@@ -115,6 +125,11 @@ export class ByteWriter {
     const out = new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.start, this.pos - this.start);
     this.start = this.pos;
     return out;
+  }
+
+  /** Ends the current record without making a view of it (for a caller that tracked where it lies). */
+  endRecord(): void {
+    this.start = this.pos;
   }
 
   /** Forgets the current record's bytes (it failed). */

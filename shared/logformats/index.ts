@@ -18,12 +18,14 @@ export {
   apacheToCsv,
   apacheToJson,
   parseApacheLine,
+  writeApacheCsv,
+  writeApacheJson,
 } from './apache';
-export { ByteWriter, withWriter } from './bytes';
+export { ByteWriter, notUtf8, withWriter } from './bytes';
 export { type CsvLineEnding, csvField, csvRecord } from './csv';
 export { LogParseError } from './errors';
 export { jsonString, jsonStringOrNull } from './json';
-export { decodeLines, forEachLine, mapLines } from './lines';
+export { decodeLines, forEachLine, forEachLineIn, mapLines } from './lines';
 export {
   parseSyslogLine,
   SYSLOG_CSV_COLUMNS,

@@ -76,13 +76,22 @@ export function mapLines(text: string, mapLine: (line: string) => string, writer
  */
 export function forEachLine(bytes: Uint8Array, visit: (start: number, end: number) => void): void {
   assertUtf8(bytes);
+  forEachLineIn(bytes, 0, bytes.length, visit);
+}
+
+/** {@link forEachLine} over the record at bytes[from, to), whose UTF-8 the caller has checked. */
+export function forEachLineIn(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  visit: (start: number, end: number) => void,
+): void {
   let lines = 0;
   let lineNumber = 0;
-  let start = 0;
-  const n = bytes.length;
-  while (start < n) {
+  let start = from;
+  while (start < to) {
     let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = n;
+    if (end < 0 || end > to) end = to;
     lineNumber++;
     const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
     if (stop > start) {
@@ -90,7 +99,7 @@ export function forEachLine(bytes: Uint8Array, visit: (start: number, end: numbe
       try {
         visit(start, stop);
       } catch (error) {
-        throw located(error, lineNumber, start === 0 && end >= n - 1);
+        throw located(error, lineNumber, start === from && end >= to - 1);
       }
     }
     start = end + 1;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   APACHE_JSON_KEYS,
@@ -186,6 +187,83 @@ describe('apache JSON output', () => {
     for (const line of lines) {
       expect(recordJson(line)).toBe(`${apacheToJson(parseApacheLine(line))}\n`);
     }
+  });
+
+  it('property: the fast path and the careful one agree on any line, down to the error message', () => {
+    // Lines assembled from well-formed fields and the near misses around them (escapes, `!`, control and
+    // non-ASCII characters, leading zeros, missing or extra fields), then sometimes cut or given one stray
+    // character. A line the fast path writes must come out as the careful parser plus apacheToJson write it;
+    // a line the careful parser rejects must be rejected with the same message.
+    const field = (...values: string[]) => fc.constantFrom(...values);
+    const line = fc
+      .tuple(
+        field('1.2.3.4', '::1', '2001:db8::7', 'host.example', 'a!b', 'a"b', 'a\\b', '', 'é.example', 'a\tb'),
+        field('-', 'frank', 'x!y', 'q"'),
+        field('-', 'u', '!'),
+        field(
+          '10/Oct/2000:13:55:36 -0700',
+          '10/Oct/2000:13:55:37 -0700',
+          '10/Oct/2000:13:55:36',
+          '31/Feb/2000:00:00:00 +0000',
+          '10/Oct/2000:13:55:36 -0760',
+          '10/Oct/2000 13:55:36 -0700',
+        ),
+        field(
+          'GET / HTTP/1.1',
+          'POST /a?b=c&d=!e HTTP/2.0',
+          'GET /a b HTTP/1.1',
+          'GET  / HTTP/1.1',
+          'GET /',
+          '-',
+          '',
+          'GET /\\"x HTTP/1.1',
+          'GET /ünï HTTP/1.1',
+          'GET /\t HTTP/1.0',
+        ),
+        field('200', '404', '099', '2000', '20', 'abc'),
+        field('-', '0', '007', '2326', '1234567890123456', ''),
+        field(
+          '',
+          ' "-" "curl/8.5.0"',
+          ' "http://x/" "Mozilla/5.0 (X11; Linux x86_64)"',
+          ' "" ""',
+          ' "ref"',
+          ' "ref" ',
+          ' "a\\"b" "c"',
+          ' "r" "a" 1234 "extra"',
+          ' "é" "ü 🦊"',
+          ' "a\tb" "c"',
+          ' ',
+          ' 77',
+        ),
+      )
+      .map(([h, l, u, t, r, s, b, tail]) => `${h} ${l} ${u} [${t}] "${r}" ${s} ${b}${tail}`);
+    const mutated = fc.oneof(
+      line,
+      fc.tuple(line, fc.nat()).map(([text, at]) => text.slice(0, at % (text.length + 1))),
+      fc
+        .tuple(line, fc.nat(), fc.constantFrom('"', '\\', ' ', '!', ']', '\u0000', '\u007f', 'é'))
+        .map(
+          ([text, at, c]) => text.slice(0, at % (text.length + 1)) + c + text.slice(at % (text.length + 1)),
+        ),
+    );
+    // (An empty line is a record-level matter: "empty record", tested with the record rules.)
+    fc.assert(
+      fc.property(
+        mutated.filter((text) => text !== ''),
+        (text) => {
+          let careful: string;
+          try {
+            careful = `${apacheToJson(parseApacheLine(text))}\n`;
+          } catch (error) {
+            expect(() => recordJson(text)).toThrow((error as Error).message);
+            return;
+          }
+          expect(recordJson(text)).toBe(careful);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('writes valid JSON with every key, in the documented order', () => {
