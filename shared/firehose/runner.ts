@@ -106,21 +106,35 @@ interface DecodedBatch {
 }
 
 /**
- * Decodes every record into `into` when it is large enough (the bytes mode reuses one buffer from invocation to
- * invocation: its transforms do not keep the bytes), else into a new buffer.
+ * Decodes every record into `into` (the bytes mode reuses one buffer from invocation to invocation: its
+ * transforms do not keep the bytes), growing it when it is too small, and fills in the plan's per-record sizes
+ * in the same pass: the event's record objects are scattered over the heap, so each one is read once here and
+ * once for its response entry.
  */
-function decodeBatch(raws: readonly FirehoseTransformationEventRecord[], into?: Buffer): DecodedBatch {
+function decodeBatch(
+  raws: readonly FirehoseTransformationEventRecord[],
+  plan: Plan,
+  into?: Buffer,
+): DecodedBatch {
   const count = raws.length;
-  // base64 decodes to at most 3 bytes per 4 characters (rounded up for unpadded input).
-  let capacity = 0;
-  for (let i = 0; i < count; i++) capacity += Math.ceil(((raws[i]!.data?.length ?? 0) * 3) / 4);
-  const bytes = into && into.length >= capacity ? into : Buffer.allocUnsafeSlow(capacity);
+  let bytes = into ?? Buffer.allocUnsafeSlow(0);
   const starts = new Int32Array(count + 1);
   let pos = 0;
   for (let i = 0; i < count; i++) {
+    const raw = raws[i]!;
+    const data = raw.data ?? '';
+    plan.setRecord(i, jsonStringBytes(raw.recordId), data.length);
     starts[i] = pos;
-    const data = raws[i]!.data;
-    if (data) pos += bytes.write(data, pos, 'base64');
+    // base64 decodes to at most 3 bytes per 4 characters (rounded up for unpadded input).
+    const most = Math.ceil((data.length * 3) / 4);
+    if (pos + most > bytes.length) {
+      let rest = most;
+      for (let k = i + 1; k < count; k++) rest += Math.ceil(((raws[k]!.data?.length ?? 0) * 3) / 4);
+      const grown = Buffer.allocUnsafeSlow(pos + rest);
+      bytes.copy(grown, 0, 0, pos);
+      bytes = grown;
+    }
+    if (data.length > 0) pos += bytes.write(data, pos, 'base64');
   }
   starts[count] = pos;
   return { bytes, starts };
@@ -198,13 +212,15 @@ class Plan {
     this.fallback = new Int32Array(count);
     this.outputBytes = new Int32Array(count);
     this.data = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const idBytes = jsonStringBytes(raws[i]!.recordId);
-      this.idBytes[i] = idBytes;
-      // base64 is ASCII, so the original data's length is its serialised length.
-      this.fallback[i] = entrySize(idBytes, 'ProcessingFailed', raws[i]!.data?.length ?? 0);
-    }
-    this.size.set(this.fallback);
+  }
+
+  /** Record i's sizes, from its serialised recordId and the length of its base64 data (see decodeBatch). */
+  setRecord(i: number, idBytes: number, dataLength: number): void {
+    this.idBytes[i] = idBytes;
+    // base64 is ASCII, so the original data's length is its serialised length.
+    const fallback = entrySize(idBytes, 'ProcessingFailed', dataLength);
+    this.fallback[i] = fallback;
+    this.size[i] = fallback;
   }
 
   droppedSize(i: number): number {
@@ -317,7 +333,8 @@ function startRun(event: FirehoseTransformationEvent, into?: Buffer): Run {
     region: event.region,
     ...(event.sourceKinesisStreamArn && { sourceKinesisStreamArn: event.sourceKinesisStreamArn }),
   };
-  return { event, context, batch: decodeBatch(event.records, into), plan: new Plan(event.records) };
+  const plan = new Plan(event.records);
+  return { event, context, batch: decodeBatch(event.records, plan, into), plan };
 }
 
 /**
@@ -420,28 +437,16 @@ async function transformBytes(
   // well-formed is checked record by record.
   const batchUtf8 = isUtf8(bytes.subarray(0, total));
   const startsCharacter = (at: number) => at >= total || (bytes[at]! & 0xc0) !== 0x80;
-  const record: RecordBytes = {
-    bytes,
-    start: 0,
-    end: 0,
-    index: 0,
-    recordId: '',
-    approximateArrivalTimestamp: 0,
-    utf8: true,
-    context,
-  };
+  const record = new Cursor(raws, bytes, context);
   return withWriter(async (out: ByteWriter) => {
     // Where each Ok output lies: its writer chunk and offset (its length is in plan.outputBytes).
     const outputs: Outputs = { chunk: new Array(count), start: new Int32Array(count) };
     for (let index = 0; index < count; index++) {
-      const raw = raws[index]!;
       const start = starts[index]!;
       const end = starts[index + 1]!;
       record.start = start;
       record.end = end;
       record.index = index;
-      record.recordId = raw.recordId;
-      record.approximateArrivalTimestamp = raw.approximateArrivalTimestamp;
       record.utf8 = batchUtf8
         ? startsCharacter(start) && startsCharacter(end)
         : isUtf8(bytes.subarray(start, end));
@@ -467,6 +472,31 @@ async function transformBytes(
     encodeInPlace(plan, outputs);
     return finishRun(run, options);
   });
+}
+
+/**
+ * The {@link RecordBytes} a bytes transform is handed, one object moved from record to record. The recordId and
+ * arrival time are read from the event only when asked for (most transforms never do).
+ */
+class Cursor implements RecordBytes {
+  start = 0;
+  end = 0;
+  index = 0;
+  utf8 = true;
+
+  constructor(
+    private readonly raws: readonly FirehoseTransformationEventRecord[],
+    readonly bytes: Buffer,
+    readonly context: TransformContext,
+  ) {}
+
+  get recordId(): string {
+    return this.raws[this.index]!.recordId;
+  }
+
+  get approximateArrivalTimestamp(): number {
+    return this.raws[this.index]!.approximateArrivalTimestamp;
+  }
 }
 
 /** Characters of the padded base64 text of `bytes` bytes. */

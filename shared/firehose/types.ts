@@ -68,17 +68,17 @@ export type RecordTransform = (
  */
 export interface RecordBytes {
   /** The whole invocation's decoded data; this record's is `bytes[start, end)`. Do not mutate. */
-  bytes: Buffer;
-  start: number;
-  end: number;
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
   /** 0-based position in the event. */
-  index: number;
-  recordId: string;
+  readonly index: number;
+  readonly recordId: string;
   /** Epoch milliseconds at which Firehose received the record. */
-  approximateArrivalTimestamp: number;
+  readonly approximateArrivalTimestamp: number;
   /** Whether `bytes[start, end)` is well-formed UTF-8 (checked by the runner for the whole batch at once). */
-  utf8: boolean;
-  context: TransformContext;
+  readonly utf8: boolean;
+  readonly context: TransformContext;
 }
 
 /**

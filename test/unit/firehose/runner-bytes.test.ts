@@ -143,6 +143,18 @@ describe('processFirehoseBytes', () => {
     );
   });
 
+  it('reuses its decode buffer from one invocation to the next, growing it for a larger event', async () => {
+    const echo = (record: { bytes: Buffer; start: number; end: number }, out: ByteWriter) =>
+      out.copy(record.bytes, record.start, record.end);
+    for (const sizes of [[3], [5, 70_000, 1], [2], [200_000, 300_000], [0, 4]]) {
+      const inputs = sizes.map((size, i) => Buffer.alloc(size, String.fromCharCode(97 + i)));
+      const result = await processFirehoseBytes(firehoseEvent(inputs), echo, {
+        maxResponseBytes: Number.POSITIVE_INFINITY,
+      });
+      expect(result.records.map((r) => r.data)).toEqual(inputs.map((input) => input.toString('base64')));
+    }
+  });
+
   it('encodes outputs that span several writer chunks (megabytes of output) exactly', async () => {
     // ~3.6 MB of output over 1 MiB chunks, lengths of every residue modulo 3.
     const sizes = Array.from({ length: 24 }, (_, i) => 150_000 + i);
