@@ -433,10 +433,9 @@ async function transformBytes(
   const count = raws.length;
   const total = starts[count]!;
   // UTF-8 is checked once for the whole batch: if it is well-formed, so is every record that does not start or
-  // end inside a character (a continuation byte at its start or just past its end). Only a batch that is not
-  // well-formed is checked record by record.
+  // end inside a character (a continuation byte, 10xxxxxx, at its start or just past its end). Only a batch that
+  // is not well-formed is checked record by record.
   const batchUtf8 = isUtf8(bytes.subarray(0, total));
-  const startsCharacter = (at: number) => at >= total || (bytes[at]! & 0xc0) !== 0x80;
   const record = new Cursor(raws, bytes, context);
   return withWriter(async (out: ByteWriter) => {
     // Where each Ok output lies: its writer chunk and offset (its length is in plan.outputBytes).
@@ -448,7 +447,8 @@ async function transformBytes(
       record.end = end;
       record.index = index;
       record.utf8 = batchUtf8
-        ? startsCharacter(start) && startsCharacter(end)
+        ? (start >= total || (bytes[start]! & 0xc0) !== 0x80) &&
+          (end >= total || (bytes[end]! & 0xc0) !== 0x80)
         : isUtf8(bytes.subarray(start, end));
       try {
         if (transform(record, out) === 'Dropped') {
@@ -458,8 +458,12 @@ async function transformBytes(
         }
         const length = out.pos - out.recordStart;
         // Zero bytes up to a multiple of 3, so the next output starts a base64 quantum (see encodeInPlace).
-        out.ensure(2);
-        while ((out.pos - out.recordStart) % 3 !== 0) out.buf[out.pos++] = 0;
+        const padding = (3 - (length % 3)) % 3;
+        if (padding > 0) {
+          out.ensure(padding);
+          out.buf.fill(0, out.pos, out.pos + padding);
+          out.pos += padding;
+        }
         outputs.chunk[index] = out.buf;
         outputs.start[index] = out.recordStart;
         out.endRecord();
@@ -522,6 +526,7 @@ interface Outputs {
  */
 /** Where encodeInPlace sets the padding (reused: it is used synchronously, by one invocation at a time). */
 let scratch = Buffer.allocUnsafeSlow(0);
+const MAX_RETAINED_SCRATCH_BYTES = 4 << 20;
 
 function encodeInPlace(plan: Plan, outputs: Outputs): void {
   const { chunk, start } = outputs;
@@ -543,8 +548,12 @@ function encodeInPlace(plan: Plan, outputs: Outputs): void {
       to = start[j]! + 3 * Math.ceil(plan.outputBytes[j]! / 3);
     }
     const length = base64Length(to - from);
-    if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length));
-    const text = scratch;
+    let text = scratch;
+    if (text.length < length) {
+      text = Buffer.allocUnsafeSlow(length);
+      // Kept for the next runs unless a single huge output needed it.
+      if (length <= MAX_RETAINED_SCRATCH_BYTES) scratch = text;
+    }
     text.write(buffer.toString('base64', from, to), 0, 'latin1');
     for (let k = i; k < j; k++) {
       if (chunk[k] !== buffer) continue;
