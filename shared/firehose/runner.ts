@@ -119,11 +119,14 @@ function decodeBatch(
   const count = raws.length;
   let bytes = into ?? Buffer.allocUnsafeSlow(0);
   const starts = new Int32Array(count + 1);
+  const ids: string[] = new Array(count);
+  const dataLengths = new Int32Array(count);
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const raw = raws[i]!;
     const data = raw.data ?? '';
-    plan.setRecord(i, jsonStringBytes(raw.recordId), data.length);
+    ids[i] = raw.recordId;
+    dataLengths[i] = data.length;
     starts[i] = pos;
     // base64 decodes to at most 3 bytes per 4 characters (rounded up for unpadded input).
     const most = Math.ceil((data.length * 3) / 4);
@@ -137,6 +140,7 @@ function decodeBatch(
     if (data.length > 0) pos += bytes.write(data, pos, 'base64');
   }
   starts[count] = pos;
+  plan.setSizes(ids, dataLengths);
   return { bytes, starts };
 }
 
@@ -214,13 +218,23 @@ class Plan {
     this.data = new Array(count);
   }
 
-  /** Record i's sizes, from its serialised recordId and the length of its base64 data (see decodeBatch). */
-  setRecord(i: number, idBytes: number, dataLength: number): void {
-    this.idBytes[i] = idBytes;
-    // base64 is ASCII, so the original data's length is its serialised length.
-    const fallback = entrySize(idBytes, 'ProcessingFailed', dataLength);
-    this.fallback[i] = fallback;
-    this.size[i] = fallback;
+  /**
+   * Every record's sizes, from its recordId and the length of its base64 data. The recordIds are measured
+   * together: if the array of them serialises to exactly its characters plus quotes and commas (nothing escaped,
+   * all ASCII: what Firehose sends), each one is its length plus its quotes; otherwise each is measured alone.
+   */
+  setSizes(ids: readonly string[], dataLengths: Int32Array): void {
+    let plain = 2 + Math.max(0, ids.length - 1);
+    for (let i = 0; i < ids.length; i++) plain += ids[i]!.length + 2;
+    const allPlain = Buffer.byteLength(JSON.stringify(ids)) === plain;
+    for (let i = 0; i < ids.length; i++) {
+      const idBytes = allPlain ? ids[i]!.length + 2 : jsonStringBytes(ids[i]!);
+      this.idBytes[i] = idBytes;
+      // base64 is ASCII, so the original data's length is its serialised length.
+      const fallback = entrySize(idBytes, 'ProcessingFailed', dataLengths[i]!);
+      this.fallback[i] = fallback;
+      this.size[i] = fallback;
+    }
   }
 
   droppedSize(i: number): number {

@@ -455,7 +455,15 @@ const C_REFERRER = ascii(',"referrer":"');
 const C_AGENT = ascii('","agent":"');
 const C_AGENT_NULL = ascii('","agent":null}\n');
 const C_COMMON_END = ascii(',"referrer":null,"agent":null}\n');
-const C_END = ascii('"}\n');
+
+/**
+ * Whether src[from, end), the part of a line after its last field, which the output leaves out as AWS's regex
+ * does, holds no newline (so that it is not a further line: the fast path may be handed a whole record).
+ */
+function endsLine(src: Uint8Array, from: number, end: number): boolean {
+  for (let k = from; k < end; k++) if (src[k] === 0x0a) return false;
+  return true;
+}
 
 /**
  * Writes the JSON of a clean line src[start, end) at out[p] and returns the position after it, or -1 to leave
@@ -506,7 +514,14 @@ function writeCleanLine(src: Uint8Array, start: number, end: number, out: Uint8A
   const datetimeStart = i + 2;
   let close = datetimeStart + cachedLength;
   let same = close < end && src[close] === 0x5d;
-  for (let k = cachedLength - 1; same && k >= 0; k--) same = src[datetimeStart + k] === cachedDatetime[k];
+  if (same) {
+    for (let k = cachedLength - 1; k >= 0; k--) {
+      if (src[datetimeStart + k] !== cachedDatetime[k]) {
+        same = false;
+        break;
+      }
+    }
+  }
   if (!same) {
     close = datetimeStart;
     while (close < end && src[close] !== 0x5d) close++;
@@ -576,6 +591,7 @@ function writeCleanLine(src: Uint8Array, start: number, end: number, out: Uint8A
   // "%{Referer}i" "%{User-Agent}i" in the combined format; anything after them is ignored.
   if (i < end && src[i] !== SPACE) return -1;
   if (i + 1 >= end || src[i + 1] !== QUOTE) {
+    if (!endsLine(src, i, end)) return -1;
     out.set(C_COMMON_END, p);
     return p + C_COMMON_END.length;
   }
@@ -585,12 +601,15 @@ function writeCleanLine(src: Uint8Array, start: number, end: number, out: Uint8A
   for (;;) {
     if (i >= end) return -1;
     c = src[i]!;
-    if ((c < 0x23 || c === BACKSLASH) && c !== SPACE && c !== 0x21) break;
+    if (c < 0x23 || c === BACKSLASH) {
+      if (c !== SPACE && c !== 0x21) break;
+    }
     out[p++] = c;
     i++;
   }
   if (c !== QUOTE) return -1;
   if (i + 2 >= end || src[i + 1] !== SPACE || src[i + 2] !== QUOTE) {
+    if (!endsLine(src, i + 1, end)) return -1;
     out.set(C_AGENT_NULL, p);
     return p + C_AGENT_NULL.length;
   }
@@ -600,13 +619,17 @@ function writeCleanLine(src: Uint8Array, start: number, end: number, out: Uint8A
   for (;;) {
     if (i >= end) return -1;
     c = src[i]!;
-    if ((c < 0x23 || c === BACKSLASH) && c !== SPACE && c !== 0x21) break;
+    if (c < 0x23 || c === BACKSLASH) {
+      if (c !== SPACE && c !== 0x21) break;
+    }
     out[p++] = c;
     i++;
   }
-  if (c !== QUOTE) return -1;
-  out.set(C_END, p);
-  return p + C_END.length;
+  if (c !== QUOTE || !endsLine(src, i + 1, end)) return -1;
+  out[p++] = QUOTE; // "}\n
+  out[p++] = 0x7d;
+  out[p++] = 0x0a;
+  return p;
 }
 
 /** Writes the JSON of the line at bytes[start, end): the fast path, or the careful one. */
@@ -743,15 +766,16 @@ export function apacheRecordToJson(bytes: Uint8Array, writer: ByteWriter): Uint8
  * of the record: the caller discards it.
  */
 export function writeApacheJson(bytes: Uint8Array, start: number, end: number, writer: ByteWriter): void {
-  // One line per record is the common case (Kinesis Agent): no closure, no second search.
-  let stop = bytes.indexOf(0x0a, start);
-  if (stop < 0 || stop >= end - 1) {
-    if (stop < 0 || stop >= end) stop = end;
-    if (stop > start && bytes[stop - 1] !== 0x0d) {
-      writeLine(bytes, start, stop, writer);
-      return;
-    }
+  // One clean line per record is the common case (Kinesis Agent): straight to the fast path, which gives up on
+  // a newline anywhere but at the very end.
+  const stop = end > start && bytes[end - 1] === 0x0a ? end - 1 : end;
+  writer.ensure(2 * (stop - start) + 512);
+  const next = writeCleanLine(bytes, start, stop, writer.buf, writer.pos);
+  if (next >= 0) {
+    writer.pos = next;
+    return;
   }
+  // Anything else line by line, each line through the fast path or the careful one.
   forEachLineIn(bytes, start, end, (lineStart, lineEnd) => writeLine(bytes, lineStart, lineEnd, writer));
 }
 

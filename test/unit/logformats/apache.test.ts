@@ -264,6 +264,37 @@ describe('apache JSON output', () => {
       ),
       { numRuns: 3000 },
     );
+    // Records of several such lines (LF or CRLF, a final newline or not): line by line, or the first failing
+    // line's error, located.
+    const record = fc.tuple(
+      fc.array(mutated, { minLength: 1, maxLength: 3 }),
+      fc.constantFrom('\n', '\r\n'),
+      fc.constantFrom('', '\n', '\r\n'),
+    );
+    fc.assert(
+      fc.property(record, ([lines, separator, final]) => {
+        const text = lines.join(separator) + final;
+        const present = lines
+          .map((line, i) => [line.replace(/\r$/, ''), i + 1] as const)
+          .filter(([l]) => l !== '');
+        if (present.length === 0 || lines.some((line) => line.includes('\n'))) return;
+        let expected = '';
+        for (const [line, number] of present) {
+          try {
+            expected += `${apacheToJson(parseApacheLine(line))}\n`;
+          } catch (error) {
+            const message = (error as Error).message;
+            const located =
+              lines.length === 1 ? message : message.replace(/^apache: /, `apache: line ${number}: `);
+            expect(() => recordJson(text)).toThrow(located);
+            return;
+          }
+        }
+        expect(recordJson(text)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+      { numRuns: 3000 },
+    );
   });
 
   it('writes valid JSON with every key, in the documented order', () => {
