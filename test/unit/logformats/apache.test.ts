@@ -284,8 +284,10 @@ describe('apache JSON output', () => {
             expected += `${apacheToJson(parseApacheLine(line))}\n`;
           } catch (error) {
             const message = (error as Error).message;
-            const located =
-              lines.length === 1 ? message : message.replace(/^apache: /, `apache: line ${number}: `);
+            // A record that is one line (with or without its terminator) reports no line number.
+            const newline = text.indexOf('\n');
+            const single = newline < 0 || newline === text.length - 1;
+            const located = single ? message : message.replace(/^apache: /, `apache: line ${number}: `);
             expect(() => recordJson(text)).toThrow(located);
             return;
           }
@@ -293,7 +295,6 @@ describe('apache JSON output', () => {
         expect(recordJson(text)).toBe(expected);
       }),
       { numRuns: 2000 },
-      { numRuns: 3000 },
     );
   });
 
