@@ -95,10 +95,11 @@ const NO_DEADLINE_MS = 60_000;
 
 /**
  * Every record's data decoded from base64 into one buffer, back to back: record i is `bytes[starts[i],
- * starts[i + 1])`. One allocation per invocation instead of one Buffer per record (which, with its share of the
- * 8 KiB pool and its wrapper object, cost about as much as the decoding itself and made most of a large event's
- * garbage). The buffer belongs to this invocation only, so views of it stay valid for as long as anyone holds
- * them.
+ * starts[i + 1])`. One allocation per invocation (or none: the bytes mode reuses the buffer) instead of one Buffer
+ * per record, which, with its share of the 8 KiB pool and its wrapper object, cost about as much as the decoding
+ * itself and made most of a large event's garbage. In the object mode the buffer is this invocation's alone, so
+ * the views handed to transforms stay valid for as long as anyone holds them (and keep the whole buffer alive);
+ * in the bytes mode transforms must not keep them.
  */
 interface DecodedBatch {
   bytes: Buffer;
@@ -428,13 +429,17 @@ export async function runFirehoseBytes(
   } finally {
     // Kept for the next invocation unless it is unusually large (a warm function then decodes into memory it
     // already has, instead of making the garbage collector free a few MB per invocation).
-    if (run.batch.bytes.length <= MAX_RETAINED_INPUT_BYTES) idleInputs.push(run.batch.bytes);
+    const { bytes } = run.batch;
+    if (bytes.length <= MAX_RETAINED_INPUT_BYTES && idleInputs.length < MAX_IDLE_INPUTS)
+      idleInputs.push(bytes);
   }
 }
 
 /** Decode buffers of finished bytes-mode invocations, for the next ones. */
 const idleInputs: Buffer[] = [];
 const MAX_RETAINED_INPUT_BYTES = 8 << 20;
+/** One per invocation that may overlap another (tests, demos); a Lambda runs one at a time. */
+const MAX_IDLE_INPUTS = 2;
 
 async function transformBytes(
   run: Run,
@@ -450,7 +455,8 @@ async function transformBytes(
   // end inside a character (a continuation byte, 10xxxxxx, at its start or just past its end). Only a batch that
   // is not well-formed is checked record by record.
   const batchUtf8 = isUtf8(bytes.subarray(0, total));
-  const record = new Cursor(raws, bytes, context);
+  // The cursor's buffer ends with the last record: the reused buffer may be longer, holding an earlier event.
+  const record = new Cursor(raws, bytes.subarray(0, total), context);
   return withWriter(async (out: ByteWriter) => {
     // Where each Ok output lies: its writer chunk and offset (its length is in plan.outputBytes).
     const outputs: Outputs = { chunk: new Array(count), start: new Int32Array(count) };
@@ -460,14 +466,17 @@ async function transformBytes(
       record.start = start;
       record.end = end;
       record.index = index;
-      record.utf8 = batchUtf8
-        ? (start >= total || (bytes[start]! & 0xc0) !== 0x80) &&
-          (end >= total || (bytes[end]! & 0xc0) !== 0x80)
-        : isUtf8(bytes.subarray(start, end));
+      record.utf8 =
+        start === end ||
+        (batchUtf8
+          ? (bytes[start]! & 0xc0) !== 0x80 && (end >= total || (bytes[end]! & 0xc0) !== 0x80)
+          : isUtf8(bytes.subarray(start, end)));
       try {
-        if (transform(record, out) === 'Dropped') {
+        const returned = transform(record, out);
+        if (returned !== undefined) {
           out.discard();
-          plan.dropped(index);
+          if (returned === 'Dropped') plan.dropped(index);
+          else plan.fail(index, unexpectedReturn(returned));
           continue;
         }
         const length = out.pos - out.recordStart;
@@ -490,6 +499,13 @@ async function transformBytes(
     encodeInPlace(plan, outputs);
     return finishRun(run, options);
   });
+}
+
+/** The reason for a bytes transform that returned something other than nothing or `'Dropped'`. */
+function unexpectedReturn(value: unknown): string {
+  if (isThenable(value))
+    return 'bytes transform returned a promise: it must be synchronous (use processFirehoseEvent)';
+  return `bytes transform returned ${typeof value === 'string' ? JSON.stringify(value) : typeof value}, not nothing or 'Dropped'`;
 }
 
 /**
@@ -527,6 +543,10 @@ interface Outputs {
   start: Int32Array;
 }
 
+/** Where encodeInPlace sets the padding (reused: it is used synchronously, by one invocation at a time). */
+let scratch = Buffer.allocUnsafeSlow(0);
+const MAX_RETAINED_SCRATCH_BYTES = 4 << 20;
+
 /**
  * Gives every pending Ok record its base64 text, one encoding per writer chunk rather than one per record.
  *
@@ -538,10 +558,6 @@ interface Outputs {
  * that one string. Per record that replaces an encoding call and a ~640-byte string that the garbage collector
  * copies while the invocation lasts with a slice of a string that lives outside the young generation.
  */
-/** Where encodeInPlace sets the padding (reused: it is used synchronously, by one invocation at a time). */
-let scratch = Buffer.allocUnsafeSlow(0);
-const MAX_RETAINED_SCRATCH_BYTES = 4 << 20;
-
 function encodeInPlace(plan: Plan, outputs: Outputs): void {
   const { chunk, start } = outputs;
   const count = plan.count;

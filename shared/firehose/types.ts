@@ -67,7 +67,7 @@ export type RecordTransform = (
  * keep it (copy `bytes.subarray(start, end)` if you must keep the bytes).
  */
 export interface RecordBytes {
-  /** The whole invocation's decoded data; this record's is `bytes[start, end)`. Do not mutate. */
+  /** Every record of this invocation, decoded, back to back; this record's is `bytes[start, end)`. Do not mutate. */
   readonly bytes: Buffer;
   readonly start: number;
   readonly end: number;
@@ -83,7 +83,8 @@ export interface RecordBytes {
 
 /**
  * A synchronous transform that appends the record's output to `out` (a ByteWriter the runner owns and reuses)
- * instead of returning it: whatever it appended is delivered Ok, unless it returns `'Dropped'`. Throwing yields
+ * instead of returning it: whatever it appended is delivered Ok, unless it returns `'Dropped'` (anything else it
+ * returns, a promise included, is a bug and answers the record ProcessingFailed, saying so). Throwing yields
  * ProcessingFailed with the original data; the error's message is logged as the reason (see RecordRejectedError).
  * It must not call `out.finish()` or `out.reset()`: the runner ends each record.
  */

@@ -12,8 +12,10 @@
  * as logged), the referrer and user agent of the combined format, and trailing fields after them (`%D`,
  * `%I %O`, ...), which are ignored as AWS's regex ignores them.
  *
- * Two ways in: {@link parseApacheLine} for one line as a string (an {@link ApacheLogEntry}), and
- * {@link apacheRecordToJson} for a whole Firehose record, bytes to NDJSON bytes, with no string in between.
+ * The ways in: {@link parseApacheLine} for one line as a string (an {@link ApacheLogEntry});
+ * {@link apacheRecordToJson} / {@link apacheRecordToCsv} for a whole Firehose record, bytes to NDJSON (CSV) bytes,
+ * with no string in between; and {@link writeApacheJson} / {@link writeApacheCsv}, the same for a record that
+ * lies in a larger buffer (a bytes transform's `record.bytes[start, end)`).
  *
  * @example
  * ```ts
@@ -115,7 +117,8 @@ const NULL = ascii('null');
 
 // The last distinct timestamp: its bytes, and what it contributes to the entry and to the JSON.
 const cachedDatetime = new Uint8Array(26);
-let cachedLength = 0;
+/** -1 until a timestamp is cached, so that no line (not even one with an empty `[]`) matches the empty cache. */
+let cachedLength = -1;
 let cachedUtc = '';
 let cachedZone: string | null = null;
 let cachedJson: Uint8Array = new Uint8Array(0);
@@ -760,6 +763,8 @@ export function apacheRecordToJson(bytes: Uint8Array, writer: ByteWriter): Uint8
   return writer.finish();
 }
 
+const WHOLE_RECORD_FAST_PATH_BYTES = 64 * 1024;
+
 /**
  * {@link apacheRecordToJson} for the record at bytes[start, end), already checked to be UTF-8, appending to the
  * writer's current record without ending it (what a BytesTransform does). On a throw, the writer may hold part
@@ -767,13 +772,16 @@ export function apacheRecordToJson(bytes: Uint8Array, writer: ByteWriter): Uint8
  */
 export function writeApacheJson(bytes: Uint8Array, start: number, end: number, writer: ByteWriter): void {
   // One clean line per record is the common case (Kinesis Agent): straight to the fast path, which gives up on
-  // a newline anywhere but at the very end.
+  // a newline anywhere but at the very end. (Not for a large record: the room the fast path needs is reserved
+  // for the whole record, which for many lines would be wasted.)
   const stop = end > start && bytes[end - 1] === 0x0a ? end - 1 : end;
-  writer.ensure(2 * (stop - start) + 512);
-  const next = writeCleanLine(bytes, start, stop, writer.buf, writer.pos);
-  if (next >= 0) {
-    writer.pos = next;
-    return;
+  if (stop - start <= WHOLE_RECORD_FAST_PATH_BYTES) {
+    writer.ensure(2 * (stop - start) + 512);
+    const next = writeCleanLine(bytes, start, stop, writer.buf, writer.pos);
+    if (next >= 0) {
+      writer.pos = next;
+      return;
+    }
   }
   // Anything else line by line, each line through the fast path or the careful one.
   forEachLineIn(bytes, start, end, (lineStart, lineEnd) => writeLine(bytes, lineStart, lineEnd, writer));

@@ -72,7 +72,8 @@ export class ByteWriter {
     let next = nextIndex < 0 ? undefined : this.chunks[nextIndex];
     if (next === undefined || next.length < needed) {
       next = Buffer.allocUnsafe(Math.max(this.chunkSize, 2 * needed));
-      if (nextIndex >= 0 && nextIndex < MAX_RETAINED_CHUNKS) {
+      // A chunk grown for one huge record is not kept: retained memory stays within 8 ordinary chunks.
+      if (nextIndex >= 0 && nextIndex < MAX_RETAINED_CHUNKS && next.length <= this.chunkSize) {
         // Replaces a chunk too small for this record (and forgets the ones after it), or adds one.
         this.chunks[nextIndex] = next;
         this.chunks.length = nextIndex + 1;

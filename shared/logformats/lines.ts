@@ -90,8 +90,10 @@ export function forEachLineIn(
   let lineNumber = 0;
   let start = from;
   while (start < to) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0 || end > to) end = to;
+    // Searched by hand, not with indexOf: the record may lie in a larger buffer, and a search that ran on past
+    // `to` (to the next newline of some later record) would make a batch of newline-less records quadratic.
+    let end = start;
+    while (end < to && bytes[end] !== 0x0a) end++;
     lineNumber++;
     const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
     if (stop > start) {

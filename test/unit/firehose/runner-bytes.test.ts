@@ -93,6 +93,11 @@ describe('processFirehoseBytes', () => {
         records: [Buffer.from([0x61, 0xc3]), Buffer.from([0xa9, 0x62]), Buffer.from('ok')],
         utf8: [false, false, true],
       },
+      // An empty record between the halves of a split character is still well-formed.
+      {
+        records: [Buffer.from([0x41, 0xc3]), Buffer.alloc(0), Buffer.from([0xa9, 0x42])],
+        utf8: [false, true, false],
+      },
       // A stray byte makes the batch malformed: records are then checked one by one.
       {
         records: [Buffer.from('fine'), Buffer.from([0xff]), e9, Buffer.from([0xa9])],
@@ -106,6 +111,35 @@ describe('processFirehoseBytes', () => {
       });
       expect(flags).toEqual(utf8);
     }
+  });
+
+  it('answers ProcessingFailed, saying why, when a transform returns anything but nothing or Dropped', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const event = firehoseEvent(['a', 'b', 'c']);
+    const result = await processFirehoseBytes(event, ((record: { index: number }, out: ByteWriter) => {
+      out.text('x');
+      if (record.index === 0) return 'ProcessingFailed';
+      if (record.index === 1) return Promise.resolve();
+    }) as unknown as Parameters<typeof processFirehoseBytes>[1]);
+    expect(result.records.map((r) => [r.result, decoded(r.data)])).toEqual([
+      ['ProcessingFailed', 'a'],
+      ['ProcessingFailed', 'b'],
+      ['Ok', 'x'],
+    ]);
+    expect(warn.mock.calls.map((c) => (c[1] as { reason: string }).reason)).toEqual([
+      `bytes transform returned "ProcessingFailed", not nothing or 'Dropped'`,
+      'bytes transform returned a promise: it must be synchronous (use processFirehoseEvent)',
+    ]);
+  });
+
+  it("shows a transform this event's bytes only, though the decode buffer is reused", async () => {
+    const lengths: number[] = [];
+    const see = (record: { bytes: Buffer }) => {
+      lengths.push(record.bytes.length);
+    };
+    await processFirehoseBytes(firehoseEvent(['x'.repeat(5000)]), see);
+    await processFirehoseBytes(firehoseEvent(['abc', 'de']), see);
+    expect(lengths).toEqual([5000, 5, 5]);
   });
 
   it('property: the answer is the one the object API gives for the same outputs, whatever their lengths', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   APACHE_JSON_KEYS,
   type ApacheLogEntry,
@@ -146,6 +146,17 @@ describe('parseApacheLine', () => {
     expect(parseError('h - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 1 "ref').message).toBe(
       "apache: expected '\"' closing the referrer at column 63",
     );
+  });
+
+  it('rejects an empty timestamp even before any timestamp has been read', async () => {
+    // A fresh module (as in a cold Lambda): its timestamp cache is empty and must not match an empty `[]`.
+    vi.resetModules();
+    const fresh = await import('../../../shared/logformats');
+    const line = '1.2.3.4 - frank [] "GET /x HTTP/1.1" 200 5';
+    expect(() => fresh.apacheRecordToJson(Buffer.from(line), new fresh.ByteWriter())).toThrow(
+      /expected a timestamp like/,
+    );
+    expect(() => fresh.parseApacheLine(line)).toThrow(/expected a timestamp like/);
   });
 
   it('rejects invalid dates and offsets', () => {

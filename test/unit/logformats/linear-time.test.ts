@@ -4,6 +4,10 @@
  * groups): long runs of spaces, quotes, brackets and escapes, at 10 KB, 100 KB and 1 MB per line.
  */
 import { describe, expect, it } from 'vitest';
+import { transformRecord as apacheCsv } from '../../../functions/firehose-apache-log-to-csv/handler';
+import { transformRecord as apacheJson } from '../../../functions/firehose-apache-log-to-json/handler';
+import { type BytesTransform, processFirehoseBytes } from '../../../shared/firehose';
+import { firehoseEvent } from '../../support/firehose-events';
 import {
   apacheRecordToCsv,
   apacheRecordToJson,
@@ -110,5 +114,37 @@ describe('linear time', () => {
       (n) => syslog.repeat(Math.ceil(n / syslog.length)),
       (text) => syslogRecordToJson(Buffer.from(text), writer),
     );
+  });
+
+  it('a batch of records without a newline: time linear in the number of records', async () => {
+    // The bytes mode decodes a whole batch into one buffer: a line search that ran on past its record (to the next
+    // newline, in some later record) would make such a batch quadratic. JSON lines with an escaped quote take the
+    // line-by-line path, as every CSV line does.
+    // ~2 KB records: 20 MB at the larger count, where a search to the end of the batch from every record would
+    // read ~100 GB.
+    const agent = 'Mozilla/5.0 '.repeat(160);
+    const line = (i: number) =>
+      `10.0.${i % 256}.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 ${i} "-" "${agent} \\"${i}\\""`;
+    const transforms: [string, BytesTransform][] = [
+      ['csv', (record, out) => apacheCsv(record, out, { lineEnding: '\n' })],
+      ['json', apacheJson],
+    ];
+    for (const [name, transform] of transforms) {
+      const times: number[] = [];
+      for (const count of [1_000, 10_000]) {
+        const event = firehoseEvent(Array.from({ length: count }, (_, i) => line(i)));
+        if (count === 1_000) await processFirehoseBytes(event, transform); // warm-up
+        const start = performance.now();
+        const result = await processFirehoseBytes(event, transform, {
+          maxResponseBytes: Number.POSITIVE_INFINITY,
+        });
+        times.push(performance.now() - start);
+        expect(result.records.every((r) => r.result === 'Ok')).toBe(true);
+      }
+      // 10x the records: linear is ~10x the time (20x with room for noise), quadratic ~100x.
+      expect(times[1]!, `${name}: ${times.map((t) => t.toFixed(1)).join(' / ')} ms`).toBeLessThan(
+        20 * times[0]! + 100,
+      );
+    }
   });
 });
