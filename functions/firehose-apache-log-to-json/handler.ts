@@ -1,7 +1,7 @@
 /**
  * firehose-apache-log-to-json: Apache access-log lines (common or combined format) -> newline-delimited JSON,
  * one object per line, with AWS's blueprint field names (host, ident, authuser, request, response, bytes, verb,
- * @timestamp, timezone, @timestamp_utc) plus datetime, path, protocol, referrer and agent. A record whose bytes
+ * @timestamp, timezone, @timestamp_utc) plus path, protocol, referrer and agent. A record whose bytes
  * are not UTF-8, that is empty, or that has a line that does not parse is answered ProcessingFailed with its
  * original data and the reason logged (`apache: line 2: expected '[' at column 17`). See README.md.
  */

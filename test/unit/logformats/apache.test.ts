@@ -34,6 +34,7 @@ describe('parseApacheLine', () => {
       ident: '-',
       authuser: 'frank',
       datetime: '10/Oct/2000:13:55:36 -0700',
+      timestamp: '2000-10-10T13:55:36.000-07:00',
       timestampUtc: '2000-10-10T20:55:36.000Z',
       timezone: '-0700',
       request: 'GET /apache_pb.gif HTTP/1.0',
@@ -51,6 +52,7 @@ describe('parseApacheLine', () => {
     const entry = parseApacheLine('127.0.0.1 - - [10/Oct/2000:13:55:36 +0200] "POST /login HTTP/1.1" 302 0');
     expect(entry).toMatchObject({ referrer: null, agent: null, bytes: 0, response: 302, timezone: '+0200' });
     expect(entry.timestampUtc).toBe('2000-10-10T11:55:36.000Z');
+    expect(entry.timestamp).toBe('2000-10-10T13:55:36.000+02:00');
   });
 
   it('accepts IPv6 hosts and hostnames, which the AWS blueprint regex ([\\d.]+) rejects', () => {
@@ -103,7 +105,12 @@ describe('parseApacheLine', () => {
 
   it('reads a timestamp without offset as UTC, and ignores fields after the user agent', () => {
     const entry = parseApacheLine('h - - [10/Oct/2000:13:55:36] "GET / HTTP/1.1" 200 7 "r" "a" 1234 extra');
-    expect(entry).toMatchObject({ timezone: null, timestampUtc: '2000-10-10T13:55:36.000Z', agent: 'a' });
+    expect(entry).toMatchObject({
+      timezone: null,
+      timestamp: '2000-10-10T13:55:36.000Z',
+      timestampUtc: '2000-10-10T13:55:36.000Z',
+      agent: 'a',
+    });
     expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 7 "r"')).toMatchObject({
       referrer: 'r',
       agent: null,
@@ -314,14 +321,15 @@ describe('apache JSON output', () => {
       const object = JSON.parse(recordJson(line));
       expect(Object.keys(object)).toEqual([...APACHE_JSON_KEYS]);
       const entry = parseApacheLine(line);
+      // The two timestamps are the same instant.
+      expect(Date.parse(object['@timestamp'])).toBe(Date.parse(object['@timestamp_utc']));
       expect(object).toEqual({
         host: entry.host,
         ident: entry.ident,
         authuser: entry.authuser,
-        '@timestamp': entry.timestampUtc,
+        '@timestamp': entry.timestamp,
         timezone: entry.timezone,
         '@timestamp_utc': entry.timestampUtc,
-        datetime: entry.datetime,
         request: entry.request,
         verb: entry.verb,
         path: entry.path,
@@ -336,8 +344,8 @@ describe('apache JSON output', () => {
 
   it('writes the exact object for the documentation example', () => {
     expect(recordJson(COMBINED)).toBe(
-      '{"host":"127.0.0.1","ident":"-","authuser":"frank","@timestamp":"2000-10-10T20:55:36.000Z",' +
-        '"timezone":"-0700","@timestamp_utc":"2000-10-10T20:55:36.000Z","datetime":"10/Oct/2000:13:55:36 -0700",' +
+      '{"host":"127.0.0.1","ident":"-","authuser":"frank","@timestamp":"2000-10-10T13:55:36.000-07:00",' +
+        '"timezone":"-0700","@timestamp_utc":"2000-10-10T20:55:36.000Z",' +
         '"request":"GET /apache_pb.gif HTTP/1.0","verb":"GET","path":"/apache_pb.gif","protocol":"HTTP/1.0",' +
         '"response":200,"bytes":2326,"referrer":"http://www.example.com/start.html",' +
         '"agent":"Mozilla/4.08 [en] (Win98; I ;Nav)"}\n',
