@@ -118,31 +118,53 @@ function decodeBatch(
   into?: Buffer,
 ): DecodedBatch {
   const count = raws.length;
-  let bytes = into ?? Buffer.allocUnsafeSlow(0);
   const starts = new Int32Array(count + 1);
   const ids: string[] = new Array(count);
   const dataLengths = new Int32Array(count);
+  const bytes = decodeInto(raws, into ?? Buffer.allocUnsafeSlow(0), starts, ids, dataLengths);
+  plan.setSizes(ids, dataLengths);
+  return { bytes, starts };
+}
+
+/**
+ * The loop of {@link decodeBatch}, alone in its function: V8 compiles a long loop while it runs (OSR), and code
+ * after the loop that had not run yet (a store, a method call) threw that compiled code away at the end of every
+ * call, so each invocation ran the loop mostly unoptimised.
+ */
+function decodeInto(
+  raws: readonly FirehoseTransformationEventRecord[],
+  into: Buffer,
+  starts: Int32Array,
+  ids: string[],
+  dataLengths: Int32Array,
+): Buffer {
+  let bytes = into;
   let pos = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < raws.length; i++) {
     const raw = raws[i]!;
     const data = raw.data ?? '';
     ids[i] = raw.recordId;
     dataLengths[i] = data.length;
-    starts[i] = pos;
     // base64 decodes to at most 3 bytes per 4 characters (rounded up for unpadded input).
-    const most = Math.ceil((data.length * 3) / 4);
-    if (pos + most > bytes.length) {
-      let rest = most;
-      for (let k = i + 1; k < count; k++) rest += Math.ceil(((raws[k]!.data?.length ?? 0) * 3) / 4);
-      const grown = Buffer.allocUnsafeSlow(pos + rest);
-      bytes.copy(grown, 0, 0, pos);
-      bytes = grown;
-    }
+    if (pos + Math.ceil((data.length * 3) / 4) > bytes.length) bytes = grown(bytes, pos, raws, i);
     if (data.length > 0) pos += bytes.write(data, pos, 'base64');
+    starts[i + 1] = pos;
   }
-  starts[count] = pos;
-  plan.setSizes(ids, dataLengths);
-  return { bytes, starts };
+  return bytes;
+}
+
+/** A buffer holding `bytes[0, pos)` with room for records `from` onwards (a function of its own: rarely run). */
+function grown(
+  bytes: Buffer,
+  pos: number,
+  raws: readonly FirehoseTransformationEventRecord[],
+  from: number,
+): Buffer {
+  let rest = 0;
+  for (let k = from; k < raws.length; k++) rest += Math.ceil(((raws[k]!.data?.length ?? 0) * 3) / 4);
+  const larger = Buffer.allocUnsafeSlow(pos + rest);
+  bytes.copy(larger, 0, 0, pos);
+  return larger;
 }
 
 /** The record as a transform sees it: its data decoded from base64 (a view into the batch's buffer). */
@@ -228,11 +250,12 @@ class Plan {
     let plain = 2 + Math.max(0, ids.length - 1);
     for (let i = 0; i < ids.length; i++) plain += ids[i]!.length + 2;
     const allPlain = Buffer.byteLength(JSON.stringify(ids)) === plain;
+    // base64 is ASCII, so the original data's length is its serialised length.
+    const failedEnvelope = entrySize(0, 'ProcessingFailed', 0);
     for (let i = 0; i < ids.length; i++) {
       const idBytes = allPlain ? ids[i]!.length + 2 : jsonStringBytes(ids[i]!);
       this.idBytes[i] = idBytes;
-      // base64 is ASCII, so the original data's length is its serialised length.
-      const fallback = entrySize(idBytes, 'ProcessingFailed', dataLengths[i]!);
+      const fallback = failedEnvelope + idBytes + dataLengths[i]!;
       this.fallback[i] = fallback;
       this.size[i] = fallback;
     }
