@@ -10,13 +10,13 @@
  *   per invocation (`apacheLogToJson`: withWriter + shared/firehose's runner + the transform: decode, UTF-8
  *   check, parse, JSON, encode, ordering, size accounting, logs, metrics), without the middy/Powertools wrapper,
  *   whose cost per invocation is measured separately (tens of µs, within noise: well under 1% of this event). The 6,000,000-byte response guard
- *   is lifted: a 6 MB request of log lines becomes ~2.3x as much JSON, which cannot fit in a 6 MB response
+ *   is lifted: a 6 MB request of log lines becomes ~2.1x as much JSON, which cannot fit in a 6 MB response
  *   (see the function README: keep the processor buffer at 1 MB); with the guard most records would be answered
  *   ProcessingFailed, which is cheaper and not what we want to time;
  * - `ours (parser in the floor's loop)`: our parser and JSON writer with the floor's per-record decode and encode
  *   around it instead of the runner (context: what the runner's batch decoding saves);
  * - `output-bound`: the handler's runner with a transform that copies our exact output for each record instead
- *   of parsing: decode, UTF-8 check, encoding 2.3x the input as base64, entries, size accounting. The ceiling any
+ *   of parsing: decode, UTF-8 check, encoding 2.1x the input as base64, entries, size accounting. The ceiling any
  *   parser producing this output through this runner can reach; the handler row minus this one is the parser.
  * MB/s counts decoded input bytes.
  */
