@@ -136,6 +136,8 @@ function sameAsCached(bytes: Uint8Array, start: number, end: number): boolean {
 
 const TIMESTAMP_SHAPE = 'expected a timestamp like 10/Oct/2000:13:55:36 -0700';
 const OFFSET_SHAPE = 'expected a UTC offset like -0700';
+// Offsets beyond ±18:00 are not offsets anywhere (Java's ZoneOffset, which OpenSearch parses dates with, stops there).
+const OFFSET_RANGE = 'UTC offset beyond ±1800';
 const INVALID_DATE = 'invalid date or time';
 
 /**
@@ -178,6 +180,7 @@ function cacheDatetime(bytes: Uint8Array, start: number, end: number): string | 
     if (bytes[start + 20] !== SPACE || (sign !== 0x2b && sign !== 0x2d) || hh < 0 || mm < 0 || mm > 59) {
       return OFFSET_SHAPE;
     }
+    if (hh * 60 + mm > 18 * 60) return OFFSET_RANGE;
     zone = textOf(bytes, start + 21, end);
     const offsetMs = (hh * 60 + mm) * 60_000;
     ms = sign === 0x2b ? ms - offsetMs : ms + offsetMs;
@@ -186,8 +189,11 @@ function cacheDatetime(bytes: Uint8Array, start: number, end: number): string | 
   cachedLength = n;
   cachedUtc = isoUtc(ms);
   // The logged wall-clock time (a leap second rolled over as in the UTC one) with the logged offset, `-07:00`.
+  // (-0000 is written +00:00: in RFC 3339 -00:00 means "offset unknown".)
   cachedLocal =
-    zone === null ? cachedUtc : `${isoUtc(wallClock).slice(0, -1)}${zone.slice(0, 3)}:${zone.slice(3)}`;
+    zone === null
+      ? cachedUtc
+      : `${isoUtc(wallClock).slice(0, -1)}${zone === '-0000' ? '+00' : zone.slice(0, 3)}:${zone.slice(3)}`;
   cachedZone = zone;
   const json = `,"@timestamp":"${cachedLocal}","timezone":${zone === null ? 'null' : `"${zone}"`},"@timestamp_utc":"${cachedUtc}"`;
   cachedJson = ascii(json);
@@ -198,7 +204,10 @@ function cacheDatetime(bytes: Uint8Array, start: number, end: number): string | 
 /** {@link cacheDatetime}, throwing {@link LogParseError} at the problem's column. */
 function readDatetime(bytes: Uint8Array, lineStart: number, start: number, end: number): void {
   const problem = cacheDatetime(bytes, start, end);
-  if (problem !== null) fail(bytes, lineStart, problem === OFFSET_SHAPE ? start + 20 : start, problem);
+  if (problem !== null) {
+    const column = problem === OFFSET_SHAPE || problem === OFFSET_RANGE ? start + 20 : start;
+    fail(bytes, lineStart, column, problem);
+  }
 }
 
 /** Rewrites the JSON string just written for bytes[start, end) (at w.pos = `at`) through JSON.stringify. */

@@ -179,6 +179,18 @@ describe('parseApacheLine', () => {
     );
     expect(at('10/Oct/2000:13:55:36 +07:0')).toBe('apache: expected a UTC offset like -0700 at column 28');
     expect(at('10/Oct/2000:13:55:36 -0760')).toBe('apache: expected a UTC offset like -0700 at column 28');
+    expect(at('10/Oct/2000:13:55:36 +2400')).toBe('apache: UTC offset beyond ±1800 at column 28');
+    expect(at('10/Oct/2000:13:55:36 -1801')).toBe('apache: UTC offset beyond ±1800 at column 28');
+    expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 +1800] "GET / HTTP/1.1" 200 1').timestamp).toBe(
+      '2000-10-10T13:55:36.000+18:00',
+    );
+    expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 -0000] "GET / HTTP/1.1" 200 1').timestamp).toBe(
+      '2000-10-10T13:55:36.000+00:00',
+    );
+    expect(parseApacheLine('h - - [10/Oct/2000:13:55:36 +0530] "GET / HTTP/1.1" 200 1')).toMatchObject({
+      timestamp: '2000-10-10T13:55:36.000+05:30',
+      timestampUtc: '2000-10-10T08:25:36.000Z',
+    });
     expect(parseApacheLine('h - - [29/Feb/2024:23:59:60 +0000] "GET / HTTP/1.1" 200 1').timestampUtc).toBe(
       '2024-03-01T00:00:00.000Z',
     );
