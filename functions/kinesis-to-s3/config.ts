@@ -1,8 +1,13 @@
 /** kinesis-to-s3 configuration: environment variables, validated at cold start (see README.md). */
 
 import { type FieldFilter, parseFieldFilter, parseProjection } from '../../shared/kinesis/select';
+import { DEFAULT_DEADLINE_MARGIN_MS } from '../../shared/aws/deadline';
 import { ConfigError, defineConfig } from '../../shared/middleware/config';
 import { compileKeyTemplate, DEFAULT_KEY_TEMPLATE } from '../../shared/sinks/key-template';
+
+// The metadata member's name: a plain field name, and not one the text/binary formats or the wrapper of a
+// non-object record already use.
+const METADATA_FIELD = /^(?!(?:value|data|dataBase64)$)[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
 // S3 bucket naming rules (3-63 chars, lower-case letters, digits, dots, hyphens).
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -39,6 +44,16 @@ export const config = defineConfig((env) => {
     projection: parseProjection(fields),
     filter: parsed('FILTER', 'a JSON filter', filterText, parseFieldFilter) as FieldFilter | undefined,
     includeMetadata: env.bool('INCLUDE_METADATA', false),
+    metadataField: env.string('METADATA_FIELD', {
+      default: '_kinesis',
+      pattern: METADATA_FIELD,
+      describe: 'a field name (letters, digits, _ . -; at most 64) other than value, data and dataBase64',
+    }),
+    deadlineMarginMs: env.int('DEADLINE_MARGIN_MS', {
+      default: DEFAULT_DEADLINE_MARGIN_MS,
+      min: 100,
+      max: 60_000,
+    }),
   };
 });
 

@@ -43,8 +43,10 @@ function consumerFor(settings: Settings): StreamConsumer<Settings['format'], str
 }
 
 async function kinesisToS3(event: KinesisStreamEvent, context: Context): Promise<KinesisStreamBatchResponse> {
-  const { response } = await processKinesisEvent(event, consumerFor(config()), {
+  const settings = config();
+  const { response } = await processKinesisEvent(event, consumerFor(settings), {
     remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
+    deadlineMarginMs: settings.deadlineMarginMs,
   });
   return response;
 }

@@ -1,39 +1,57 @@
-/** Turns one decoded user record into its NDJSON line, or undefined when the filter drops it. Pure. */
-import { matchesFilter, project } from '../../shared/kinesis/select';
+/**
+ * Turns one decoded user record into its NDJSON line, or undefined when the filter drops it. Pure.
+ *
+ * Lossless: a JSON record is written from the text it arrived as (shared/kinesis/lossless.ts), never parsed and
+ * printed again, so numbers, escapes, key order and duplicate keys reach S3 exactly as produced. With no
+ * projection and no metadata the line is the record itself; `FIELDS` keeps the selected values' exact text;
+ * metadata is appended as one more member.
+ */
+import { jsonLine, projectText, RecordShapeError, withMember } from '../../shared/kinesis/lossless';
+import { matchesFilter } from '../../shared/kinesis/select';
 import type { ConsumerRecord } from '../../shared/kinesis/types';
 import type { KinesisToS3Config } from './config';
 
-type Options = Pick<KinesisToS3Config, 'format' | 'projection' | 'filter' | 'includeMetadata'>;
+type Options = Pick<KinesisToS3Config, 'format' | 'projection' | 'filter' | 'includeMetadata'> & {
+  metadataField?: string;
+};
 
-function metadataOf({ coordinates }: ConsumerRecord<unknown>) {
-  return {
+function metadataJson({ coordinates }: ConsumerRecord<unknown>): string {
+  return JSON.stringify({
     shardId: coordinates.shardId,
     sequenceNumber: coordinates.sequenceNumber,
     subSequenceNumber: coordinates.subSequenceNumber,
     partitionKey: coordinates.partitionKey,
     approximateArrivalTimestamp: coordinates.approximateArrivalTimestamp,
-  };
+  });
 }
 
 export function toNdjsonLine(record: ConsumerRecord<unknown>, options: Options): string | undefined {
-  let value: unknown;
+  let line: string;
   if (options.format === 'json') {
     if (options.filter && !matchesFilter(record.value, options.filter)) return undefined;
-    value = project(record.value, options.projection);
+    // The runner hands over the exact text that parsed; re-serialising is the fallback for callers without it.
+    const text = record.text ?? JSON.stringify(record.value);
+    if (options.projection.length === 0) line = jsonLine(text);
+    else {
+      const projected = projectText(text, options.projection);
+      if (projected === undefined) {
+        throw new RecordShapeError(
+          record.value !== null && typeof record.value === 'object' && !Array.isArray(record.value)
+            ? 'FIELDS selected nothing from the record (none of the paths exists in it)'
+            : 'FIELDS selects from JSON objects, and the record is not one',
+        );
+      }
+      line = projected;
+    }
   } else if (options.format === 'text') {
-    value = { data: record.value };
+    line = JSON.stringify({ data: record.value });
   } else {
-    value = {
+    line = JSON.stringify({
       dataBase64: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength).toString(
         'base64',
       ),
-    };
+    });
   }
-  if (options.includeMetadata) {
-    value =
-      value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? { ...value, _kinesis: metadataOf(record) }
-        : { value, _kinesis: metadataOf(record) };
-  }
-  return JSON.stringify(value);
+  if (!options.includeMetadata) return line;
+  return withMember(line, options.metadataField ?? '_kinesis', metadataJson(record));
 }

@@ -29,26 +29,41 @@ export function endpointFor(service: ServiceId, env: NodeJS.ProcessEnv = process
   return env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
 }
 
+/** Longest wait for a TCP/TLS connection to open (ms). */
+export const CONNECTION_TIMEOUT_MS = 3_000;
+/**
+ * Longest one attempt of a call may take, from request to response (ms). Enforced: @smithy/node-http-handler 4.x
+ * only logs a warning when `requestTimeout` passes unless `throwOnRequestTimeout` is set. A call can pass its own
+ * (`client.send(command, { requestTimeout })`, e.g. a large PutObject). The invocation's overall budget is the
+ * abort signal of shared/aws/deadline.ts; this bounds each try within it, so a hung socket is retried in time.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Every client gets this handler: without one the SDK sets no request timeout at all, and a request the service
+ * never answers hangs until Lambda's deadline. HTTP/1.1 with keep-alive; kinesalite speaks only HTTP/1.1, and it is
+ * right against AWS for every call we make (only SubscribeToShard needs HTTP/2).
+ */
+function httpHandler(): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    throwOnRequestTimeout: true,
+  });
+}
+
 const common = () => ({
   // Retries inside the SDK are bounded so a throttled sink cannot eat the whole invocation: the runner's
   // partial batch response hands the rest back to Lambda.
   maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS) || 3,
+  requestHandler: httpHandler(),
 });
-
-/**
- * kinesalite speaks HTTP/1.1 only, and the SDK's Kinesis client defaults to HTTP/2. HTTP/1.1 with keep-alive is
- * equally right against AWS for every call we make (only SubscribeToShard needs HTTP/2), so we always use it.
- */
-function httpHandler(): NodeHttpHandler {
-  return new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
-}
 
 let kinesis: KinesisClient | undefined;
 export function kinesisClient(): KinesisClient {
   kinesis ??= new KinesisClient({
     ...common(),
     endpoint: endpointFor('KINESIS'),
-    requestHandler: httpHandler(),
   });
   return kinesis;
 }

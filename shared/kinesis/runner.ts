@@ -8,6 +8,14 @@
  *   the item's PARENT record. The response names the earliest failed parent only: Lambda checkpoints there and
  *   re-delivers it and everything after it, so no parent after a failure is ever acknowledged.
  * - All succeeded -> `{ batchItemFailures: [] }`. An itemIdentifier is never empty.
+ * - Deadline: the sinks share one time budget, Lambda's remaining time minus a margin (shared/aws/deadline.ts).
+ *   When it runs out the runner stops waiting: whatever a sink has not confirmed by then fails its parents, and
+ *   the response still goes back before Lambda's deadline (a hung request never turns into a function error that
+ *   re-runs the whole batch).
+ * - Bounded output for hostile input: at most {@link MAX_POISON_LOG_LINES} poison records are logged one by one
+ *   per invocation (then one summary by error class); logs carry a partition key's length, never the key; a
+ *   user record whose partition key is over Kinesis's 256-byte limit (possible only inside a KPL aggregate) is
+ *   poison.
  *
  * @example
  * ```ts
@@ -19,7 +27,9 @@
  * });
  * ```
  */
+import { createHash } from 'node:crypto';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { DEFAULT_DEADLINE_MARGIN_MS, startDeadline, untilDeadline } from '../aws/deadline';
 import { deaggregate, KplInputError } from '../kpl';
 import { loggableMessage, SafeMessageError } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
@@ -46,6 +56,24 @@ export type DecodedValue<F extends RecordFormat> = F extends 'json'
 /** A user record could not be decoded per the consumer's format (poison: dead-lettered). */
 export class RecordDecodeError extends SafeMessageError {
   override readonly name = 'RecordDecodeError';
+}
+
+/** A KPL user record's partition key is longer than Kinesis allows (poison: dead-lettered). */
+export class PartitionKeyTooLongError extends SafeMessageError {
+  override readonly name = 'PartitionKeyTooLongError';
+}
+
+/** Kinesis's own limit on a partition key (PutRecord/PutRecords), in UTF-8 bytes. */
+export const MAX_PARTITION_KEY_BYTES = 256;
+/** Poison records logged one line each per invocation; the rest are summarised by error class. */
+export const MAX_POISON_LOG_LINES = 50;
+
+/** How the runner reaches the invocation's deadline. */
+export interface RunOptions {
+  /** Lambda's `context.getRemainingTimeInMillis` (Infinity outside Lambda). */
+  remainingTimeMs(): number;
+  /** Time kept back for answering Lambda (ms); the sinks' budget ends this much before the deadline. */
+  deadlineMarginMs?: number;
 }
 
 export interface StreamConsumer<F extends RecordFormat, TOut> {
@@ -81,19 +109,25 @@ export interface BatchSummary {
   retryFrom?: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a text record keeps its byte order mark (bytes in = bytes out); JSON drops it below.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function decode<F extends RecordFormat>(format: F, data: Uint8Array): DecodedValue<F> {
-  if (format === 'binary') return data as DecodedValue<F>;
+function decode<F extends RecordFormat>(
+  format: F,
+  data: Uint8Array,
+): { value: DecodedValue<F>; text: string | undefined } {
+  if (format === 'binary') return { value: data as DecodedValue<F>, text: undefined };
   let text: string;
   try {
     text = utf8.decode(data);
   } catch {
     throw new RecordDecodeError('data is not valid UTF-8');
   }
-  if (format === 'text') return text as DecodedValue<F>;
+  if (format === 'text') return { value: text as DecodedValue<F>, text };
+  // RFC 8259 lets a parser ignore a leading byte order mark; JSON.parse does not.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
-    return JSON.parse(text) as DecodedValue<F>;
+    return { value: JSON.parse(text) as DecodedValue<F>, text };
   } catch (error) {
     // V8's message quotes the offending input; keep only the position so no payload reaches the logs.
     const position = /at position (\d+)/.exec((error as Error).message)?.[1];
@@ -104,6 +138,12 @@ function decode<F extends RecordFormat>(format: F, data: Uint8Array): DecodedVal
 }
 
 const errorNameOf = (error: unknown) => (error instanceof Error ? error.name : 'Error');
+const utf8Length = (text: string) => Buffer.byteLength(text, 'utf8');
+/** Coordinates as they may be logged: the partition key's length instead of the key (it can be 10s of KB). */
+const loggable = ({ partitionKey, ...rest }: RecordCoordinates) => ({
+  ...rest,
+  partitionKeyBytes: utf8Length(partitionKey),
+});
 // Our own errors are written to be safe; anything else (a consumer's transform, a sink) may quote data.
 const errorMessageOf = (error: unknown) =>
   error instanceof KplInputError ? error.message : loggableMessage(error);
@@ -112,8 +152,25 @@ const errorMessageOf = (error: unknown) =>
 export async function processKinesisEvent<F extends RecordFormat, TOut>(
   event: KinesisStreamEvent,
   consumer: StreamConsumer<F, TOut>,
-  context: SinkWriteContext = { remainingTimeMs: () => Number.POSITIVE_INFINITY },
+  options: RunOptions = { remainingTimeMs: () => Number.POSITIVE_INFINITY },
 ): Promise<BatchResult> {
+  const deadline = startDeadline(
+    options.remainingTimeMs,
+    options.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS,
+  );
+  try {
+    return await runBatch(event, consumer, deadline);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function runBatch<F extends RecordFormat, TOut>(
+  event: KinesisStreamEvent,
+  consumer: StreamConsumer<F, TOut>,
+  deadline: ReturnType<typeof startDeadline>,
+): Promise<BatchResult> {
+  const context: SinkWriteContext = { remainingTimeMs: deadline.remainingMs, signal: deadline.signal };
   const records = kinesisRecordsOf(event);
   const first = records[0];
   const stream = streamNameFromArn(first?.eventSourceARN);
@@ -136,6 +193,21 @@ export async function processKinesisEvent<F extends RecordFormat, TOut>(
   const deadLetters: DeadLetterEntry[] = [];
   const deadLetterParent: number[] = [];
   let eventBytes = 0;
+  const unloggedPoison: Record<string, number> = {};
+  // The records of one aggregate share its key table: hash a long key once, not once per record.
+  let longKey: { key: string; error: PartitionKeyTooLongError } | undefined;
+  const longKeyError = (key: string) => {
+    if (longKey?.key !== key) {
+      const digest = createHash('sha256').update(key).digest('hex').slice(0, 16);
+      longKey = {
+        key,
+        error: new PartitionKeyTooLongError(
+          `partition key is ${utf8Length(key)} bytes (sha256 ${digest}…); Kinesis allows ${MAX_PARTITION_KEY_BYTES}`,
+        ),
+      };
+    }
+    return longKey.error;
+  };
 
   const poison = (
     parent: number,
@@ -146,9 +218,14 @@ export async function processKinesisEvent<F extends RecordFormat, TOut>(
     const entry = { coordinates, errorName: errorNameOf(error), reason: errorMessageOf(error), data };
     deadLetters.push(entry);
     deadLetterParent.push(parent);
+    // One aggregate can hold thousands of poison records: log the first few, count the rest by class.
+    if (deadLetters.length > MAX_POISON_LOG_LINES) {
+      unloggedPoison[entry.errorName] = (unloggedPoison[entry.errorName] ?? 0) + 1;
+      return;
+    }
     // Coordinates and reason only: the payload stays out of the logs.
     logger.warn('Poison record dead-lettered', {
-      ...coordinates,
+      ...loggable(coordinates),
       errorName: entry.errorName,
       reason: entry.reason,
     });
@@ -187,9 +264,19 @@ export async function processKinesisEvent<F extends RecordFormat, TOut>(
         subSequenceNumber: user.subSequenceNumber,
         partitionKey: user.partitionKey,
       };
+      // Only a KPL key table can carry a key this long (Kinesis rejects it on put). Repeated on every line of a
+      // dead-letter object it would multiply the aggregate's size: keep its length and a hash instead.
+      if (
+        user.partitionKey.length > MAX_PARTITION_KEY_BYTES / 4 &&
+        utf8Length(user.partitionKey) > MAX_PARTITION_KEY_BYTES
+      ) {
+        poison(parent, { ...coordinates, partitionKey: '' }, longKeyError(user.partitionKey), user.data);
+        continue;
+      }
       let out: TOut | undefined;
       try {
-        out = consumer.transform({ coordinates, data: user.data, value: decode(consumer.format, user.data) });
+        const { value, text } = decode(consumer.format, user.data);
+        out = consumer.transform({ coordinates, data: user.data, value, text });
       } catch (error) {
         poison(parent, coordinates, error, user.data);
         continue;
@@ -203,44 +290,68 @@ export async function processKinesisEvent<F extends RecordFormat, TOut>(
     }
   });
 
+  if (deadLetters.length > MAX_POISON_LOG_LINES) {
+    logger.warn('More poison records dead-lettered than logged one by one', {
+      stream,
+      shardId,
+      logged: MAX_POISON_LOG_LINES,
+      notLoggedByErrorName: unloggedPoison,
+    });
+  }
+
   const failedParents = new Set<number>();
   const started = performance.now();
-  await Promise.all([
+  // Whatever a sink has not confirmed when the budget is spent counts as failed: the runner answers in time and
+  // Lambda re-delivers those records (the sinks' deterministic keys make the retry overwrite, not duplicate).
+  const abandoned = (what: string) => {
+    logger.error(
+      `${what} did not finish within the invocation's time budget; its records are handed back to Lambda`,
+      {
+        stream,
+        shardId,
+      },
+    );
+  };
+  const sinkFailed = (error: unknown) => {
+    logger.error('Sink write failed; the batch is handed back to Lambda', {
+      stream,
+      shardId,
+      errorName: errorNameOf(error),
+      errorMessage: errorMessageOf(error),
+    });
+    return { failed: items.map((_, index) => index) };
+  };
+  const deadLetterFailed = (error: unknown) => {
+    logger.error('Dead-letter write failed; the poison records are handed back to Lambda', {
+      stream,
+      shardId,
+      errorName: errorNameOf(error),
+      errorMessage: errorMessageOf(error),
+    });
+    return false;
+  };
+  const [written, deadLettered] = await Promise.all([
     items.length === 0
-      ? undefined
-      : consumer.sink.write(items, context).then(
-          ({ failed }) => {
-            for (const index of failed) failedParents.add(itemParent[index]!);
-            summary.failed += failed.length;
-          },
-          (error: unknown) => {
-            logger.error('Sink write failed; the batch is handed back to Lambda', {
-              stream,
-              shardId,
-              errorName: errorNameOf(error),
-              errorMessage: errorMessageOf(error),
-            });
-            for (const parent of itemParent) failedParents.add(parent);
-            summary.failed += items.length;
-          },
-        ),
+      ? { failed: [] }
+      : untilDeadline(consumer.sink.write(items, context).catch(sinkFailed), deadline, () => {
+          abandoned('Sink write');
+          return { failed: items.map((_, index) => index) };
+        }),
     deadLetters.length === 0
-      ? undefined
-      : consumer.deadLetter.write(deadLetters, context).then(
+      ? true
+      : untilDeadline(
+          consumer.deadLetter.write(deadLetters, context).then(() => true, deadLetterFailed),
+          deadline,
           () => {
-            summary.deadLettered += deadLetters.length;
-          },
-          (error: unknown) => {
-            logger.error('Dead-letter write failed; the poison records are handed back to Lambda', {
-              stream,
-              shardId,
-              errorName: errorNameOf(error),
-              errorMessage: errorMessageOf(error),
-            });
-            for (const parent of deadLetterParent) failedParents.add(parent);
+            abandoned('Dead-letter write');
+            return false;
           },
         ),
   ]);
+  for (const index of written.failed) failedParents.add(itemParent[index]!);
+  summary.failed = new Set(written.failed).size;
+  if (deadLettered) summary.deadLettered = deadLetters.length;
+  else for (const parent of deadLetterParent) failedParents.add(parent);
   const sinkLatencyMs = performance.now() - started;
   summary.delivered = items.length - summary.failed;
 

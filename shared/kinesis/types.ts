@@ -21,6 +21,11 @@ export interface ConsumerRecord<TValue> {
   data: Uint8Array;
   /** `data` decoded per the consumer's format: parsed JSON, UTF-8 text, or the bytes themselves. */
   value: TValue;
+  /**
+   * `data` as UTF-8 text, for the json and text formats (undefined for binary). With json, the exact text that
+   * parsed (a leading byte order mark removed): a lossless writer slices it instead of re-serialising `value`.
+   */
+  text?: string;
 }
 
 /** A transformed record on its way to a sink. */
@@ -30,8 +35,16 @@ export interface SinkItem<TOut> {
 }
 
 export interface SinkWriteContext {
-  /** Milliseconds left before the invocation times out (Infinity outside Lambda). */
+  /**
+   * Milliseconds left in the invocation's budget: Lambda's remaining time minus the runner's margin (Infinity
+   * outside Lambda). Don't start work that cannot finish in it.
+   */
   remainingTimeMs(): number;
+  /**
+   * Aborts when the budget is spent. Pass it to every AWS call (`client.send(command, { abortSignal })`): the
+   * runner stops waiting at that point anyway and reports every item not yet confirmed as failed.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SinkWriteResult {

@@ -16,7 +16,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from '../aws/clients';
+import { REQUEST_TIMEOUT_MS, s3Client } from '../aws/clients';
 import { maskedMessage } from '../middleware/errors';
 import { logger } from '../middleware/observability';
 import type { Sink, SinkItem, SinkWriteContext } from '../kinesis/types';
@@ -41,7 +41,10 @@ export interface S3NdjsonSinkOptions {
   kmsKeyId?: string;
   /** PutObject calls in flight at once. */
   concurrency?: number;
-  /** Don't start a PutObject with less time than this left (ms): report those items failed instead. */
+  /**
+   * Don't start a PutObject with less than this left in the invocation's budget (ms): report those items failed
+   * instead. A PutObject already started is aborted when the budget runs out (the context's signal).
+   */
   timeBudgetMarginMs?: number;
   client?: S3Client;
 }
@@ -92,7 +95,7 @@ export function createS3NdjsonSink(options: S3NdjsonSinkOptions): Sink<string> {
   const ext = compression === 'gzip' ? '.gz' : '';
   const maxObjectBytes = options.maxObjectBytes ?? 64 * 1024 * 1024;
   const concurrency = options.concurrency ?? 4;
-  const margin = options.timeBudgetMarginMs ?? 3_000;
+  const margin = options.timeBudgetMarginMs ?? 250;
   const encryption = sseParameters(options.sse, options.kmsKeyId);
 
   return {
@@ -103,7 +106,7 @@ export function createS3NdjsonSink(options: S3NdjsonSinkOptions): Sink<string> {
       );
       let failedSoFar = false;
       const outcomes = await mapWithConcurrency(objects, concurrency, async (object) => {
-        if (failedSoFar || context.remainingTimeMs() < margin) return false;
+        if (failedSoFar || context.signal?.aborted || context.remainingTimeMs() < margin) return false;
         let body = '';
         for (let i = object.start; i < object.end; i++) body += `${items[i]!.value}\n`;
         const payload = compression === 'gzip' ? await gzip(body) : Buffer.from(body);
@@ -117,6 +120,11 @@ export function createS3NdjsonSink(options: S3NdjsonSinkOptions): Sink<string> {
               Metadata: { 'record-count': String(object.end - object.start) },
               ...encryption,
             }),
+            {
+              abortSignal: context.signal,
+              // One attempt may take as long as sending the body at 1 MB/s, and never less than the default.
+              requestTimeout: Math.max(REQUEST_TIMEOUT_MS, Math.ceil(payload.length / 1_000)),
+            },
           );
           return true;
         } catch (error) {
