@@ -4,14 +4,15 @@
  *
  * Per delivery, in order:
  *   DescribeStreamSummary        on-demand streams are skipped (and said so); UPDATING re-arms the alarm
- *   ListTagsForStream            the scaling history (tags), for the budget, the cooldown and staleness
+ *   ListTagsForStream            the scaling history (tags), for the budget, the cooldown and staleness; every
+ *                                page (Limit 50, a stream's maximum: one call)
  *   DescribeAlarms               the alarm must still be in ALARM; both alarms must assume the real shard count
  *   GetMetricData                the measured demand
  *   DescribeLimits (scale-up)    the account's shard headroom, with CHECK_ACCOUNT_SHARD_LIMIT (tolerated when it fails)
  *   -> decide()
  *   AddTagsToStream              the operation is recorded BEFORE UpdateShardCount (rolled back if it fails), so
  *                                the 24 h budget is never under-counted
- *   UpdateShardCount             UNIFORM_SCALING
+ *   UpdateShardCount             UNIFORM_SCALING, never retried by the SDK (LimitExceededException is a quota)
  *   PutMetricAlarm x2, SetAlarmState x2   both alarms rewritten with the new count and reset
  *   PutFunctionConcurrency x N   each consumer function (policy.consumerFunctions): new count x
  *                                consumerConcurrencyPerShard; a failure is a warning, the scaling stands
@@ -29,12 +30,19 @@ import {
   AddTagsToStreamCommand,
   DescribeLimitsCommand,
   DescribeStreamSummaryCommand,
+  KinesisClient,
   ListTagsForStreamCommand,
   UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
 import { PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { cloudWatchClient, kinesisClient, lambdaClient, snsClient } from '../../shared/aws/clients';
+import {
+  cloudWatchClient,
+  endpointFor,
+  kinesisClient,
+  lambdaClient,
+  snsClient,
+} from '../../shared/aws/clients';
 import { logger, MetricUnit, metrics } from '../../shared/middleware';
 import { alarmName, buildAlarms, type Direction, shardCountInAlarm } from './alarms';
 import type { ShardAutoscalerConfig } from './config';
@@ -237,14 +245,12 @@ async function handleAlarm(
 
   const otherName = alarmName(settings.alarmNamePrefix, stream, signal.direction === 'up' ? 'down' : 'up');
   const [tags, described] = await Promise.all([
-    calls.send('ListTagsForStream', (options) =>
-      kinesis.send(new ListTagsForStreamCommand({ StreamName: stream }), options),
-    ),
+    listTags(calls, stream),
     calls.send('DescribeAlarms', (options) =>
       cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [signal.alarmName, otherName] }), options),
     ),
   ]);
-  const tag = (key: string) => tags.Tags?.find((entry) => entry.Key === key)?.Value;
+  const tag = (key: string) => tags.get(key);
   const history = decodeHistory(tag(HISTORY_TAG));
   const lastScaled = history.at(-1);
   const alarm = described.MetricAlarms?.find((entry) => entry.AlarmName === signal.alarmName);
@@ -336,6 +342,38 @@ async function handleAlarm(
   });
 }
 
+/** AWS's bounds for ListTagsForStream's Limit: 1 to 50 (a stream has at most 50 tags); 10 when not given. */
+const TAGS_PER_PAGE = 50;
+
+/**
+ * Every tag of the stream. ListTagsForStream returns the tags in key order, a page at a time (10 when no Limit is
+ * given), with HasMoreTags: a stream with ten tags whose keys sort before `autoscaler.` would hide the history on
+ * the first page, and a duplicate alarm would scale twice. Asks for the maximum page (one call for any stream:
+ * the operation is limited to 5 calls per second per account) and follows HasMoreTags from the last key anyway.
+ */
+async function listTags(calls: Calls, stream: string): Promise<Map<string, string | undefined>> {
+  const kinesis = kinesisClient();
+  const tags = new Map<string, string | undefined>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await calls.send('ListTagsForStream', (options) =>
+      kinesis.send(
+        new ListTagsForStreamCommand({
+          StreamName: stream,
+          Limit: TAGS_PER_PAGE,
+          ...(after !== undefined ? { ExclusiveStartTagKey: after } : {}),
+        }),
+        options,
+      ),
+    );
+    for (const entry of page.Tags ?? []) if (entry.Key !== undefined) tags.set(entry.Key, entry.Value);
+    const last = page.Tags?.at(-1)?.Key;
+    // A page that ends where the previous one did would loop forever: stop rather than trust it.
+    if (!page.HasMoreTags || last === undefined || last === after) return tags;
+    after = last;
+  }
+}
+
 export class AlarmMissingError extends Error {
   override readonly name = 'AlarmMissingError';
   constructor(alarm: string) {
@@ -343,6 +381,29 @@ export class AlarmMissingError extends Error {
       `Alarm ${alarm} does not exist (or is not readable by this function): deploy the autoscaler's alarms`,
     );
   }
+}
+
+/**
+ * The Kinesis client for UpdateShardCount: the kit's client (same endpoint, same connections) with the SDK's
+ * retries off. The SDK classes LimitExceededException as throttling and retries it (3 attempts by default), but
+ * UpdateShardCount's is a quota (10 operations per rolling 24 h, the half/double rule, the account's shard limit)
+ * that no retry within seconds clears: each retry would be one more refused call. Rebuilt when the kit's client is
+ * (resetClients).
+ */
+let scaling: { base: KinesisClient; client: KinesisClient } | undefined;
+function scalingClient(): KinesisClient {
+  const base = kinesisClient();
+  if (scaling?.base !== base) {
+    scaling = {
+      base,
+      client: new KinesisClient({
+        maxAttempts: 1,
+        endpoint: endpointFor('KINESIS'),
+        requestHandler: base.config.requestHandler,
+      }),
+    };
+  }
+  return scaling.client;
 }
 
 async function scale(
@@ -374,7 +435,7 @@ async function scale(
   );
   try {
     await calls.send('UpdateShardCount', (options) =>
-      kinesis.send(
+      scalingClient().send(
         new UpdateShardCountCommand({
           StreamName: stream,
           TargetShardCount: to,
@@ -420,6 +481,8 @@ async function scale(
       };
     }
     if (errorName(error) === 'LimitExceededException') {
+      // Reported here, with what was wanted, and returned rather than thrown: the caller's generic failure
+      // notification would be a second one for the same refusal.
       await publish(
         settings,
         calls,
@@ -429,6 +492,7 @@ async function scale(
           'as do account shard limits. The alarm fires again on its next transition.',
         ]),
       );
+      return { outcome: 'failed', from, error: errorName(error), detail: errorMessage(error) };
     }
     throw error;
   }

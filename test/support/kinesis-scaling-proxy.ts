@@ -10,6 +10,9 @@
  *                     `updatingMs` after a scaling, and StreamModeDetails
  *   DescribeLimits    ShardLimit / OpenShardCount of the streams it has seen
  *   CreateStream      StreamModeDetails ON_DEMAND remembered (kinesalite gets 4 shards, as AWS starts with)
+ *   ListTagsForStream AWS's paging (kinesalite's tags, for real): keys in order after ExclusiveStartTagKey, Limit
+ *                     1 to 50 (ValidationException otherwise; kinesalite stops at 10), 10 when not given,
+ *                     HasMoreTags. AddTagsToStream is kinesalite's: at most 50 tags per stream.
  * The scaled count is an overlay: ListShards/DescribeStream still show kinesalite's shards.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
@@ -24,10 +27,21 @@ interface StreamOverlay {
   operations: number[];
 }
 
+/** ListTagsForStream's page when no Limit is given, and the most it returns (AWS's Limit range is 1 to 50). */
+export const TAGS_PAGE_DEFAULT = 10;
+export const TAGS_PAGE_MAX = 50;
+
 export interface KinesisScalingProxy {
   endpoint: string;
+  /** Every ListTagsForStream request (its Limit and ExclusiveStartTagKey as sent). */
+  tagListings: Array<{ stream: string; limit?: number; exclusiveStartTagKey?: string }>;
   /** The account's shard limit (DescribeLimits' ShardLimit; UpdateShardCount refuses to go above it). */
   shardLimit: number;
+  /**
+   * The most tags one ListTagsForStream page holds (default 50, AWS's maximum Limit). Lower it to make a caller
+   * that asks for 50 page through HasMoreTags (a stream holds at most 50 tags, so AWS never makes it).
+   */
+  tagPageMax: number;
   /** Every UpdateShardCount request, accepted or not. */
   updates: Array<{ stream: string; target: number; error?: string }>;
   /** Puts a stream into UPDATING for `ms` (as if someone else had started a scaling). */
@@ -37,6 +51,8 @@ export interface KinesisScalingProxy {
   shardCount(stream: string): number | undefined;
   /** The next UpdateShardCount fails with this error type (e.g. a race with another scaling). */
   failNextUpdate(type: string, message?: string): void;
+  /** Drops the failures queued by failNextUpdate that no call has taken yet. */
+  clearInjectedFailures(): void;
   stop(): Promise<void>;
 }
 
@@ -99,6 +115,7 @@ export async function startKinesisScalingProxy(
   const now = options.now ?? Date.now;
   const streams = new Map<string, StreamOverlay>();
   const updates: KinesisScalingProxy['updates'] = [];
+  const tagListings: KinesisScalingProxy['tagListings'] = [];
   const injected: KinesisError[] = [];
   const overlay = (name: string) => {
     let entry = streams.get(name);
@@ -109,7 +126,7 @@ export async function startKinesisScalingProxy(
     return entry;
   };
 
-  const proxy = { shardLimit: options.shardLimit ?? 500 };
+  const proxy = { shardLimit: options.shardLimit ?? 500, tagPageMax: TAGS_PAGE_MAX };
   const server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -167,6 +184,27 @@ export async function startKinesisScalingProxy(
           }
           case 'DescribeStreamSummary':
             return reply(200, await summary(name));
+          case 'ListTagsForStream': {
+            tagListings.push({
+              stream: name,
+              ...(input.Limit !== undefined ? { limit: input.Limit } : {}),
+              ...(input.ExclusiveStartTagKey !== undefined
+                ? { exclusiveStartTagKey: input.ExclusiveStartTagKey }
+                : {}),
+            });
+            const limit = input.Limit ?? TAGS_PAGE_DEFAULT;
+            if (!Number.isInteger(limit) || limit < 1 || limit > TAGS_PAGE_MAX) {
+              throw new KinesisError(
+                'ValidationException',
+                `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${TAGS_PAGE_MAX}`,
+              );
+            }
+            const all = await allTags(name);
+            const after = input.ExclusiveStartTagKey as string | undefined;
+            const rest = all.filter((tag) => after === undefined || tag.Key > after);
+            const page = Math.min(limit, proxy.tagPageMax);
+            return reply(200, { Tags: rest.slice(0, page), HasMoreTags: rest.length > page });
+          }
           case 'DescribeLimits': {
             let open = 0;
             for (const stream of streams.keys()) {
@@ -249,6 +287,31 @@ export async function startKinesisScalingProxy(
       }
     });
 
+    /** All of a stream's tags from kinesalite (pages of 10, its maximum), in key order. */
+    async function allTags(stream: string): Promise<Array<{ Key: string; Value: string }>> {
+      const tags: Array<{ Key: string; Value: string }> = [];
+      for (;;) {
+        const result = await forward(
+          upstream,
+          'POST',
+          '/',
+          { ...incoming.headers, 'x-amz-target': 'Kinesis_20131202.ListTagsForStream' },
+          Buffer.from(
+            JSON.stringify({
+              StreamName: stream,
+              Limit: 10,
+              ...(tags.length > 0 ? { ExclusiveStartTagKey: tags.at(-1)!.Key } : {}),
+            }),
+          ),
+        );
+        const parsed = JSON.parse(result.body.toString('utf8'));
+        if (result.status >= 400)
+          throw new KinesisError(parsed.__type ?? 'InternalFailure', parsed.message ?? '');
+        tags.push(...parsed.Tags);
+        if (!parsed.HasMoreTags) return tags.sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
+      }
+    }
+
     async function totalOpen(): Promise<number> {
       let open = 0;
       for (const [stream, state] of streams) {
@@ -269,9 +332,10 @@ export async function startKinesisScalingProxy(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const handle: Omit<KinesisScalingProxy, 'shardLimit'> = {
+  const handle: Omit<KinesisScalingProxy, 'shardLimit' | 'tagPageMax'> = {
     endpoint: `http://127.0.0.1:${port}`,
     updates,
+    tagListings,
     setUpdating(stream, ms) {
       overlay(stream).updatingUntil = now() + ms;
     },
@@ -281,6 +345,9 @@ export async function startKinesisScalingProxy(
     shardCount: (stream) => streams.get(stream)?.shards,
     failNextUpdate(type, message = 'injected by the test') {
       injected.push(new KinesisError(type, message));
+    },
+    clearInjectedFailures() {
+      injected.length = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {

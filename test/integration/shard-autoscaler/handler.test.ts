@@ -81,7 +81,9 @@ async function arrange(label: string, shards: number, direction: 'up' | 'down', 
 }
 
 async function historyOf(name: string) {
-  const tags = await kinesisClient().send(new ListTagsForStreamCommand({ StreamName: name }));
+  // 50: every tag in one page (a stream has at most 50), wherever the history's key sorts.
+  const tags = await kinesisClient().send(new ListTagsForStreamCommand({ StreamName: name, Limit: 50 }));
+  expect(tags.HasMoreTags).toBe(false);
   return decodeHistory(tags.Tags?.find((tag) => tag.Key === HISTORY_TAG)?.Value);
 }
 
@@ -166,6 +168,77 @@ describe('shard-autoscaler handler', () => {
     expect(world.kinesis.updates.filter((u) => u.stream === name)).toHaveLength(1);
   });
 
+  /** Tags that sort before `autoscaler.`, as an organisation that tags everything has (kinesalite: 10 per call). */
+  async function tagLikeAnOrganisation(name: string, count: number) {
+    const keys = Array.from({ length: count }, (_, i) => `aa-org-${String(i).padStart(2, '0')}`);
+    for (let i = 0; i < keys.length; i += 10) {
+      await kinesisClient().send(
+        new AddTagsToStreamCommand({
+          StreamName: name,
+          Tags: Object.fromEntries(keys.slice(i, i + 10).map((key) => [key, 'x'])),
+        }),
+      );
+    }
+    // What AWS shows a reader that asks for no Limit: the first 10 keys, none of them the autoscaler's.
+    const first = await kinesisClient().send(new ListTagsForStreamCommand({ StreamName: name }));
+    expect(first.Tags).toHaveLength(10);
+    expect(first.HasMoreTags).toBe(true);
+  }
+
+  it('keeps the history of a stream with 12 tags sorting before autoscaler.: a duplicate never scales twice', async () => {
+    const { name, alarm, changed } = await arrange('tagged', 2, 'up', 3 * MIB);
+    await tagLikeAnOrganisation(name, 12);
+    const sns = snsAlarmEvent(alarm, changed);
+    const [first] = await invoke(sns);
+    expect(first).toMatchObject({ outcome: 'scaled', from: 2, to: 4 });
+    expect(await historyOf(name)).toHaveLength(1);
+
+    world.kinesis.tagListings.length = 0;
+    const [again] = await invoke(sns);
+    expect(again).toMatchObject({
+      outcome: 'stale',
+      detail: expect.stringMatching(/before the last scaling/),
+    });
+    expect(again?.apiCalls.ListTagsForStream).toBe(1);
+    expect(world.kinesis.tagListings).toEqual([{ stream: name, limit: 50 }]);
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toHaveLength(1);
+  });
+
+  it('counts the 24 h budget of a stream with 12 tags sorting before autoscaler.', async () => {
+    const { name, alarm, changed } = await arrange('tagged-budget', 2, 'up', 3 * MIB);
+    await tagLikeAnOrganisation(name, 12);
+    const spent = Array.from({ length: 10 }, (_, i) => changed - (i + 1) * 3_600_000);
+    await kinesisClient().send(
+      new AddTagsToStreamCommand({ StreamName: name, Tags: { [HISTORY_TAG]: encodeHistory(spent) } }),
+    );
+    const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'held', hold: 'budget-exhausted', budgetLeft: 0 });
+    expect(outcome?.apiCalls.UpdateShardCount).toBeUndefined();
+  });
+
+  it('follows HasMoreTags when a page holds fewer tags than asked for', async () => {
+    const { name, alarm, changed } = await arrange('tag-pages', 2, 'up', 3 * MIB);
+    await tagLikeAnOrganisation(name, 12);
+    const [first] = await invoke(snsAlarmEvent(alarm, changed));
+    expect(first?.outcome).toBe('scaled');
+    world.kinesis.tagPageMax = 5;
+    world.kinesis.tagListings.length = 0;
+    try {
+      const [again] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(again).toMatchObject({ outcome: 'stale' });
+      // 14 tags (12 + history + last-scaling) in pages of 5: three calls, each after the previous page's last key.
+      expect(again?.apiCalls.ListTagsForStream).toBe(3);
+      expect(world.kinesis.tagListings).toEqual([
+        { stream: name, limit: 50 },
+        { stream: name, limit: 50, exclusiveStartTagKey: 'aa-org-04' },
+        { stream: name, limit: 50, exclusiveStartTagKey: 'aa-org-09' },
+      ]);
+    } finally {
+      world.kinesis.tagPageMax = 50;
+    }
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toHaveLength(1);
+  });
+
   it('scales down on an EventBridge alarm state change, never below half', async () => {
     // 6 shards, 0.2 MiB/s for the last hour: 1 shard would do, half of 6 is the floor.
     const { name, alarm, changed } = await arrange('down', 6, 'down', 0.2 * MIB);
@@ -223,12 +296,33 @@ describe('shard-autoscaler handler', () => {
       Array.from({ length: 10 }, (_, i) => Date.now() - (i + 1) * 3_600_000),
     );
     const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
-    expect(outcome).toMatchObject({ outcome: 'failed', error: 'LimitExceededException' });
+    expect(outcome).toMatchObject({ outcome: 'failed', error: 'LimitExceededException', from: 2 });
     expect(await historyOf(name)).toEqual([]);
+    // One notification, the one that says what was wanted.
     const sent = (await notifications.notifications()).filter((n) => n.subject?.includes(name));
-    expect(sent.map((n) => n.subject)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/LimitExceededException/)]),
-    );
+    expect(sent.map((n) => n.subject)).toEqual([
+      `Kinesis ${name}: UpdateShardCount refused (LimitExceededException)`.slice(0, 100),
+    ]);
+    expect(sent[0]?.message).toMatch(/Wanted 2 -> 4/);
+    expect(outcome?.apiCalls.Publish).toBe(1);
+  });
+
+  it('makes exactly one UpdateShardCount call on LimitExceededException: a 24 h quota is not retried', async () => {
+    const { name, alarm, changed } = await arrange('limit-once', 2, 'up', 3 * MIB);
+    world.kinesis.failNextUpdate('LimitExceededException', 'Rate exceeded for stream');
+    world.kinesis.failNextUpdate('LimitExceededException', 'Rate exceeded for stream');
+    world.kinesis.failNextUpdate('LimitExceededException', 'Rate exceeded for stream');
+    try {
+      const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(outcome).toMatchObject({ outcome: 'failed', error: 'LimitExceededException' });
+      expect(outcome?.apiCalls.UpdateShardCount).toBe(1);
+      // What reached the wire: one request, not the SDK's default three attempts.
+      expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([
+        { stream: name, target: 4, error: 'LimitExceededException' },
+      ]);
+    } finally {
+      world.kinesis.clearInjectedFailures();
+    }
   });
 
   it('with CHECK_ACCOUNT_SHARD_LIMIT, stays within the account shard headroom (DescribeLimits)', async () => {
