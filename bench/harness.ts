@@ -64,7 +64,8 @@ export function printTable(title: string, rows: Measurement[], references: strin
     }
     return line;
   });
-  console.log(`\n${title}`);
+  // The Node that measured: bench/index.ts runs the suites on Node 22 (Lambda's runtime) where it can.
+  console.log(`\n${title} (Node ${process.version})`);
   console.table(table);
   return ratios;
 }

@@ -7,9 +7,14 @@
  * allocation-heavy contender (a floor that makes a Buffer per record) runs depends on the heap the process has
  * grown so far: after the KPL suite, the Firehose floor ran up to 25% faster than in a process of its own. A
  * Lambda function's heap is shaped by its own invocations only, so each suite gets a fresh process.
+ *
+ * That process runs on Node 22, the runtime Lambda runs the kit on (nodejs22.x): the pinned one from tools/node22
+ * (installed on first use) or $NODE22 (scripts/lib/node22.ts). Where there is none, the suites run on the Node
+ * running this script, with a note. The Node that measured is printed above every table.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { findNode22 } from '../scripts/lib/node22';
 import type { BenchResult } from './harness';
 
 // Benchmarks measure work, not logging: contenders that answer records ProcessingFailed would otherwise log each.
@@ -37,11 +42,19 @@ if (CHILD) {
     console.error(`Unknown benchmark ${unknown.join(', ')}; there are: ${Object.keys(suites).join(', ')}`);
     process.exit(2);
   }
+  const node22 = findNode22({ install: true });
+  const runtime = node22.ok
+    ? { path: node22.node.path, version: node22.node.version }
+    : { path: process.execPath, version: process.version };
+  if (!node22.ok) {
+    console.error(`No Node 22 (${node22.reason}): measuring on ${process.version}, not Lambda's nodejs22.x.`);
+  }
+  console.log(`Measuring on Node ${runtime.version} (${runtime.path})`);
   const summary: Record<string, string> = {};
   let missed = 0;
   for (const name of Object.keys(suites)) {
     if (only.length > 0 && !only.includes(name)) continue;
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    const child = spawnSync(runtime.path, [...process.execArgv, fileURLToPath(import.meta.url)], {
       env: { ...process.env, BENCH_CHILD: name },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -61,7 +74,7 @@ if (CHILD) {
       if (!met) missed += 1;
     }
   }
-  console.log('\nTargets');
+  console.log(`\nTargets (Node ${runtime.version})`);
   console.table(summary);
   if (missed > 0 && process.env.BENCH_STRICT === '1') process.exit(1);
 }
