@@ -4,33 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { processKinesisEvent } from '../../../shared/kinesis/runner';
 import type { DeadLetterEntry, DeadLetterSink, Sink, SinkItem } from '../../../shared/kinesis/types';
 import { aggregate } from '../../../shared/kpl';
+import { plainEvent } from '../../support/kinesis-events';
 
 const ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/orders';
 const SHARD = 'shardId-000000000003';
 
-function event(datas: Array<string | Uint8Array>, options: { raw?: boolean } = {}): KinesisStreamEvent {
-  return {
-    Records: datas.map((data, index) => {
-      const sequenceNumber = String(49_590_000_000_000_000_000n + BigInt(index) * 10n);
-      return {
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: `pk-${index}`,
-          sequenceNumber,
-          data: options.raw && typeof data === 'string' ? data : Buffer.from(data).toString('base64'),
-          approximateArrivalTimestamp: 1_763_800_000 + index,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${SHARD}:${sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/x',
-        awsRegion: 'us-east-1',
-        eventSourceARN: ARN,
-      };
-    }),
-  };
-}
+const event = (datas: Array<string | Uint8Array>, options: { raw?: boolean } = {}) =>
+  plainEvent(datas, { ...options, streamArn: ARN, shardId: SHARD });
 
 /** An in-memory sink whose writes fail for the items a predicate picks (a test double of our own interface). */
 function memorySink(failWhen: (item: SinkItem<string>) => boolean = () => false) {
