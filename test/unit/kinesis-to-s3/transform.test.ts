@@ -14,10 +14,10 @@ const options = { format: 'json' as const, projection: [], filter: undefined, in
 
 describe('toNdjsonLine', () => {
   it('writes JSON records on one line, even when they arrived pretty-printed', () => {
-    const value = JSON.parse('{\n  "a": "line\\nbreak"\n}');
-    expect(toNdjsonLine({ coordinates, data: new Uint8Array(), value }, options)).toBe(
-      '{"a":"line\\nbreak"}',
-    );
+    const text = '{\n  "a": "line\\nbreak"\n}\n';
+    expect(
+      toNdjsonLine({ coordinates, data: new Uint8Array(), value: JSON.parse(text), text }, options),
+    ).toBe('{   "a": "line\\nbreak" }');
   });
 
   it('filters, projects and adds metadata', () => {
