@@ -13,6 +13,7 @@ import { s3Client } from '../shared/aws/clients';
 import { startEmulators } from '../test/support/emulators';
 import { createBucket } from '../test/support/s3';
 import { functionNames, repoRoot } from './lib/functions';
+import { setUpShardAutoscaler } from './lib/shard-autoscaler-local';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,6 +40,10 @@ if (emulators) {
   env.BUCKET_NAME ??= 'kinesis-lambda-kit-local';
   await createBucket(s3Client(), env.BUCKET_NAME);
 }
+// The autoscaler's stream, alarms and traffic (scripts/lib/shard-autoscaler-local.ts).
+const autoscaler =
+  emulators && name === 'shard-autoscaler' ? await setUpShardAutoscaler(emulators, eventPath) : undefined;
+Object.assign(env, autoscaler?.env);
 
 const child = spawn('npx', ['serverless', 'invoke', 'local', '--function', name, '--path', eventPath], {
   cwd: repoRoot,
@@ -46,5 +51,6 @@ const child = spawn('npx', ['serverless', 'invoke', 'local', '--function', name,
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? 1)));
+await autoscaler?.stop();
 await emulators?.stop();
 process.exit(code);

@@ -9,21 +9,49 @@
  *
  * When a stream lists `consumerFunctions`, it also adds to ShardAutoscalerRole (serverless.yml) the statement
  * allowing lambda:PutFunctionConcurrency on exactly those functions; without consumers there is no statement.
+ *
+ * `serverless invoke local`: the function's ALARM_ACTIONS and NOTIFICATION_TOPIC_ARN fall back to the stack's
+ * topics (Fn::If / Ref), which only a deployed stack has; osls would look them up in CloudFormation and fails
+ * offline ("Unsupported environment variable format"). A value set in the environment is taken as it is
+ * (`${env:VAR, ...}` in serverless.yml); otherwise a CloudFormation value is empty for the local run (no alarm
+ * actions, no notifications), and the run says so.
  */
 const { alarmResources, consumerConcurrencyStatement } = require('./resources.cjs');
 
 const ROLE = 'ShardAutoscalerRole';
 const ROLE_POLICY = 'shard-autoscaler';
+const HANDLER_PREFIX = 'functions/shard-autoscaler/';
 
 class ShardAutoscalerAlarms {
   constructor(serverless) {
     this.serverless = serverless;
     this.hooks = {
+      // Before any command's lifecycle, once serverless.yml's variables are resolved.
+      initialize: () => this.localEnvironment(),
       // After the functions and their events are compiled, before serverless.yml's own `resources` are merged.
       'package:compileEvents': () => this.addAlarms(),
       // The role is one of serverless.yml's own resources: present once they are merged, before the template is saved.
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.addConsumerConcurrencyStatement(),
     };
+  }
+
+  localEnvironment() {
+    const commands = this.serverless.processedInput?.commands ?? [];
+    if (commands.join(' ') !== 'invoke local') return;
+    const functions = this.serverless.service.functions ?? {};
+    for (const [name, definition] of Object.entries(functions)) {
+      if (!String(definition?.handler ?? '').startsWith(HANDLER_PREFIX)) continue;
+      const environment = definition.environment ?? {};
+      const emptied = Object.keys(environment).filter(
+        (key) => typeof environment[key] === 'object' && environment[key] !== null,
+      );
+      for (const key of emptied) environment[key] = '';
+      if (emptied.length > 0) {
+        this.serverless.cli?.log?.(
+          `${name}: ${emptied.join(', ')} empty for invoke local (values of the deployed stack; set them in the environment to use others)`,
+        );
+      }
+    }
   }
 
   addConsumerConcurrencyStatement() {

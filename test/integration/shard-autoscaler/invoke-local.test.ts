@@ -1,14 +1,21 @@
 /**
- * `serverless invoke local --function shard-autoscaler --path events/shard-autoscaler.json` with DRY_RUN=true:
- * the sample SNS-wrapped alarm, the environment serverless.yml resolves (streams, prefix), a private kinesalite
- * behind the scaling proxy (the sample's stream name is fixed, so it stays out of the shared emulator) and the
- * CloudWatch fake.
+ * The README's local commands for the shard autoscaler:
+ *   `DRY_RUN=true npx serverless invoke local --function shard-autoscaler --path events/shard-autoscaler.json`:
+ *     the sample SNS-wrapped alarm, the environment serverless.yml resolves offline (streams, prefix; the stack's
+ *     topics empty), a private kinesalite behind the scaling proxy (the sample's stream name is fixed, so it stays
+ *     out of the shared emulator) and the CloudWatch fake;
+ *   `npm run invoke -- shard-autoscaler --emulators [--path ...]`: the same with the stream, alarms and traffic
+ *     set up by the script (scripts/lib/shard-autoscaler-local.ts), not a dry run.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import kinesalite from 'kinesalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alarmName } from '../../../functions/shard-autoscaler/alarms';
 import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
+import { repoRoot } from '../../../scripts/lib/functions';
+import { runProcess } from '../../support/process';
 import { lastJson, runServerless } from '../../support/serverless-cli';
 import { type AutoscalerWorld, startAutoscalerWorld } from '../../support/shard-autoscaler-world';
 
@@ -44,13 +51,17 @@ describe('serverless invoke local: shard-autoscaler', () => {
       {
         ...world.env,
         DRY_RUN: 'true',
-        NOTIFICATION_TOPIC_ARN: '',
-        ALARM_ACTIONS: '',
+        // As the README runs it: neither is set, so serverless.yml's defaults (the stack's topics) apply.
+        NOTIFICATION_TOPIC_ARN: undefined,
+        ALARM_ACTIONS: undefined,
         POWERTOOLS_LOG_LEVEL: 'ERROR',
         POWERTOOLS_METRICS_DISABLED: 'true',
       },
     );
     expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout + result.stderr).toMatch(
+      /ALARM_ACTIONS, NOTIFICATION_TOPIC_ARN empty for invoke local/,
+    );
     const output = lastJson(result.stdout) as { dryRun: boolean; outcomes: Array<Record<string, unknown>> };
     expect(output.dryRun).toBe(true);
     expect(output.outcomes).toHaveLength(1);
@@ -67,5 +78,68 @@ describe('serverless invoke local: shard-autoscaler', () => {
     expect(world.kinesis.updates).toEqual([]);
     expect(world.cloudwatch.count('PutMetricAlarm')).toBe(2); // the two installAlarms above, none since
     expect(world.cloudwatch.count('SetAlarmState')).toBe(0);
+  });
+});
+
+/** `npm run invoke -- shard-autoscaler --emulators [...args]` (the script npm runs), its own emulators. */
+async function invokeOnEmulators(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const workFolder = `.esbuild-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const result = await runProcess(
+    join(repoRoot, 'node_modules/.bin/tsx'),
+    ['scripts/invoke-local.ts', 'shard-autoscaler', '--emulators', ...args],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        // What the README's shell has: none of the test run's endpoints or autoscaler settings.
+        ...Object.fromEntries(
+          Object.keys(process.env)
+            .filter((key) => key.startsWith('AWS_ENDPOINT_URL') || key === 'DRY_RUN')
+            .map((key) => [key, undefined]),
+        ),
+        ALARM_ACTIONS: undefined,
+        NOTIFICATION_TOPIC_ARN: undefined,
+        AUTOSCALED_STREAMS: undefined,
+        ALARM_NAME_PREFIX: undefined,
+        SLS_ESBUILD_WORK_FOLDER: workFolder,
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        ...env,
+      },
+      timeoutMs: 180_000,
+    },
+  );
+  rmSync(join(repoRoot, workFolder), { recursive: true, force: true });
+  // The handler's result is the last JSON document; the script may print its own lines after it.
+  const end = result.stdout.lastIndexOf('\n}');
+  return { ...result, output: lastJson(end >= 0 ? result.stdout.slice(0, end + 2) : result.stdout) };
+}
+
+describe('npm run invoke -- shard-autoscaler --emulators', () => {
+  it('creates the stream and alarms the SNS sample names, and scales it up: 2 -> 4, notified', async () => {
+    const result = await invokeOnEmulators([]);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const output = result.output as { dryRun: boolean; outcomes: Array<Record<string, unknown>> };
+    expect(output.dryRun).toBe(false);
+    expect(output.outcomes).toEqual([
+      expect.objectContaining({
+        outcome: 'scaled',
+        streamName: STREAM,
+        direction: 'up',
+        from: 2,
+        to: 4,
+        apiCalls: expect.objectContaining({ UpdateShardCount: 1, Publish: 1 }),
+      }),
+    ]);
+    expect(result.stderr).toMatch(/UpdateShardCount 2 -> 4; kinesis-lambda-kit-dev-autoscaled has 4 shards/);
+  });
+
+  it('scales down on the EventBridge sample: 4 -> 2', async () => {
+    const result = await invokeOnEmulators(['--path', 'events/shard-autoscaler-eventbridge.json']);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const output = result.output as { outcomes: Array<Record<string, unknown>> };
+    expect(output.outcomes).toEqual([
+      expect.objectContaining({ outcome: 'scaled', direction: 'down', from: 4, to: 2 }),
+    ]);
   });
 });
