@@ -42,6 +42,7 @@ import type {
   Sink,
   SinkItem,
   SinkWriteContext,
+  SinkWriteResult,
 } from './types';
 
 export type RecordFormat = 'json' | 'text' | 'binary';
@@ -190,6 +191,8 @@ async function runBatch<F extends RecordFormat, TOut>(
 
   const items: SinkItem<TOut>[] = [];
   const itemParent: number[] = [];
+  /** Each item's original bytes, for dead-lettering it if the destination rejects it. */
+  const itemData: Uint8Array[] = [];
   const deadLetters: DeadLetterEntry[] = [];
   const deadLetterParent: number[] = [];
   let eventBytes = 0;
@@ -218,14 +221,18 @@ async function runBatch<F extends RecordFormat, TOut>(
     const entry = { coordinates, errorName: errorNameOf(error), reason: errorMessageOf(error), data };
     deadLetters.push(entry);
     deadLetterParent.push(parent);
+    logPoison(entry);
+  };
+  let poisonSeen = 0;
+  const logPoison = (entry: DeadLetterEntry) => {
     // One aggregate can hold thousands of poison records: log the first few, count the rest by class.
-    if (deadLetters.length > MAX_POISON_LOG_LINES) {
+    if (++poisonSeen > MAX_POISON_LOG_LINES) {
       unloggedPoison[entry.errorName] = (unloggedPoison[entry.errorName] ?? 0) + 1;
       return;
     }
     // Coordinates and reason only: the payload stays out of the logs.
     logger.warn('Poison record dead-lettered', {
-      ...loggable(coordinates),
+      ...loggable(entry.coordinates),
       errorName: entry.errorName,
       reason: entry.reason,
     });
@@ -287,17 +294,9 @@ async function runBatch<F extends RecordFormat, TOut>(
       }
       items.push({ coordinates, value: out });
       itemParent.push(parent);
+      itemData.push(user.data);
     }
   });
-
-  if (deadLetters.length > MAX_POISON_LOG_LINES) {
-    logger.warn('More poison records dead-lettered than logged one by one', {
-      stream,
-      shardId,
-      logged: MAX_POISON_LOG_LINES,
-      notLoggedByErrorName: unloggedPoison,
-    });
-  }
 
   const failedParents = new Set<number>();
   const started = performance.now();
@@ -330,7 +329,7 @@ async function runBatch<F extends RecordFormat, TOut>(
     });
     return false;
   };
-  const [written, deadLettered] = await Promise.all([
+  const [written, deadLettered]: [SinkWriteResult, boolean] = await Promise.all([
     items.length === 0
       ? { failed: [] }
       : untilDeadline(consumer.sink.write(items, context).catch(sinkFailed), deadline, () => {
@@ -348,12 +347,50 @@ async function runBatch<F extends RecordFormat, TOut>(
           },
         ),
   ]);
-  for (const index of written.failed) failedParents.add(itemParent[index]!);
-  summary.failed = new Set(written.failed).size;
+  const failedItems = new Set(written.failed);
+  for (const index of failedItems) failedParents.add(itemParent[index]!);
+  summary.failed = failedItems.size;
   if (deadLettered) summary.deadLettered = deadLetters.length;
   else for (const parent of deadLetterParent) failedParents.add(parent);
+
+  // Items the destination refused for good are poison too: dead-lettered with its reason, after the write.
+  const seen = new Set<number>(failedItems);
+  const rejected = (written.rejected ?? []).filter(
+    ({ index }) => !seen.has(index) && seen.add(index) !== undefined,
+  );
+  if (rejected.length > 0) {
+    const entries: DeadLetterEntry[] = rejected.map(({ index, errorName, reason }) => ({
+      coordinates: items[index]!.coordinates,
+      errorName,
+      reason,
+      data: itemData[index]!,
+    }));
+    entries.forEach(logPoison);
+    const stored = await untilDeadline(
+      consumer.deadLetter.write(entries, context).then(() => true, deadLetterFailed),
+      deadline,
+      () => {
+        abandoned('Dead-letter write of rejected records');
+        return false;
+      },
+    );
+    if (stored) summary.deadLettered += entries.length;
+    else {
+      for (const { index } of rejected) failedParents.add(itemParent[index]!);
+      summary.failed += entries.length;
+    }
+  }
   const sinkLatencyMs = performance.now() - started;
-  summary.delivered = items.length - summary.failed;
+  summary.delivered =
+    items.length - summary.failed - (summary.failed === failedItems.size ? rejected.length : 0);
+  if (poisonSeen > MAX_POISON_LOG_LINES) {
+    logger.warn('More poison records dead-lettered than logged one by one', {
+      stream,
+      shardId,
+      logged: MAX_POISON_LOG_LINES,
+      notLoggedByErrorName: unloggedPoison,
+    });
+  }
 
   // Report the earliest failed parent only: Lambda re-delivers from the lowest reported sequence number, and a
   // parent after it must not be counted done.

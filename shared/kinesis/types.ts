@@ -50,9 +50,23 @@ export interface SinkWriteContext {
 export interface SinkWriteResult {
   /**
    * Indexes (into the items passed to write) that were NOT durably written and should be retried by Lambda.
-   * Everything else counts as delivered.
+   * Everything else counts as delivered (or rejected, below).
    */
   failed: number[];
+  /**
+   * Items the destination refused for good (a mapping conflict, a value it cannot store): retrying cannot help,
+   * so the runner dead-letters them with this reason and the record's original bytes. The reason must not quote
+   * the payload.
+   */
+  rejected?: SinkRejection[];
+}
+
+export interface SinkRejection {
+  /** Index into the items passed to write. */
+  index: number;
+  /** Short machine-readable class, e.g. 'mapper_parsing_exception', 'ValidationException'. */
+  errorName: string;
+  reason: string;
 }
 
 /** A destination with batched writes. Throwing means every item failed (transiently). */

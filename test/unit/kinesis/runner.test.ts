@@ -295,3 +295,72 @@ describe('transform errors in logs and dead letters', () => {
     expect(entries[0]!.reason).toBe(`cannot use "…" or '…'`);
   });
 });
+
+describe('records the destination rejects for good', () => {
+  const rejectingSink = (
+    rejectWhen: (value: string) => boolean,
+    failWhen: (value: string) => boolean = () => false,
+  ) => {
+    const written: string[] = [];
+    const sink: Sink<string> = {
+      async write(items) {
+        const failed: number[] = [];
+        const rejected: Array<{ index: number; errorName: string; reason: string }> = [];
+        items.forEach((item, index) => {
+          if (failWhen(item.value)) failed.push(index);
+          else if (rejectWhen(item.value)) {
+            rejected.push({
+              index,
+              errorName: 'mapper_parsing_exception',
+              reason: 'failed to parse field [n]',
+            });
+            // A sink that reports an index twice, or as both failed and rejected, is counted once.
+            rejected.push({ index, errorName: 'duplicate', reason: 'again' });
+          } else written.push(item.value);
+        });
+        return { failed, rejected };
+      },
+    };
+    return { sink, written };
+  };
+
+  it('are dead-lettered with the reason and the original bytes, and count as handled', async () => {
+    const { sink, written } = rejectingSink((value) => value.includes('"bad"'));
+    const { deadLetter, entries } = memoryDeadLetter();
+    const input = ['{"n":1}', '{"n":"bad"}', '{"n":3}'];
+    const result = await processKinesisEvent(event(input), {
+      format: 'json',
+      transform: ({ text }) => text,
+      sink,
+      deadLetter,
+    });
+    expect(result.response).toEqual({ batchItemFailures: [] });
+    expect(written).toEqual(['{"n":1}', '{"n":3}']);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      errorName: 'mapper_parsing_exception',
+      reason: 'failed to parse field [n]',
+    });
+    expect(Buffer.from(entries[0]!.data as Uint8Array).toString()).toBe('{"n":"bad"}');
+    expect(entries[0]!.coordinates.sequenceNumber).toBe(event(input).Records[1]!.kinesis.sequenceNumber);
+    expect(result.summary).toMatchObject({ delivered: 2, deadLettered: 1, failed: 0 });
+  });
+
+  it('fail their parent when the dead-letter store fails, and a failed index is never also rejected', async () => {
+    const { sink } = rejectingSink(
+      (value) => value.includes('"bad"'),
+      (value) => value.includes('"retry"'),
+    );
+    const input = ['{"n":1}', '{"n":"retry"}', '{"n":"bad"}'];
+    const result = await processKinesisEvent(event(input), {
+      format: 'json',
+      transform: ({ text }) => text,
+      sink,
+      ...memoryDeadLetter(true),
+    });
+    expect(result.response).toEqual({
+      batchItemFailures: [{ itemIdentifier: event(input).Records[1]!.kinesis.sequenceNumber }],
+    });
+    expect(result.summary).toMatchObject({ delivered: 1, deadLettered: 0, failed: 2 });
+  });
+});
