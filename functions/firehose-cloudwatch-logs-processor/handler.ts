@@ -24,6 +24,7 @@ function overflowHook(settings: CloudWatchLogsProcessorConfig): ReingestHook {
         decodeCloudWatchLogs(record.data, settings.maxDecompressedBytes),
         settings.reingestChunkBytes,
         limits.maxBytesPerRecord - PARTITION_KEY_ROOM,
+        settings.outputFormat,
       ),
   });
 }

@@ -7,6 +7,7 @@ import {
   decodeUtf8,
   type FirehoseInputRecord,
   ok,
+  outputTooLarge,
   parseJsonLine,
   RecordRejectedError,
   type TransformOutcome,
@@ -22,6 +23,13 @@ export interface LineMetadata {
   subsequenceNumber: string;
   approximateArrivalTimestamp: number;
 }
+
+/**
+ * Kinesis's limit on a partition key: 256 characters (UTF-16 code units, as the API and the KPL count them). A
+ * KPL aggregate names its keys in a table that any number of sub-records can point at, so with ADD_METADATA a
+ * longer key (which no Kinesis producer can send) would be copied onto every line.
+ */
+export const MAX_PARTITION_KEY_CHARS = 256;
 
 function userRecordsOf(record: FirehoseInputRecord, settings: KinesisSourceConfig): UserRecord[] {
   const meta = record.kinesisRecordMetadata;
@@ -71,15 +79,31 @@ function line(data: Uint8Array, metadata: LineMetadata | undefined, settings: Ki
   return `${body}${separator}${field}:${JSON.stringify(metadata)}}\n`;
 }
 
+function checkPartitionKey(metadata: LineMetadata | undefined): void {
+  const length = metadata?.partitionKey?.length ?? 0;
+  if (length > MAX_PARTITION_KEY_CHARS) {
+    throw new RecordRejectedError(
+      `partition key of ${length} characters exceeds Kinesis's ${MAX_PARTITION_KEY_CHARS}`,
+    );
+  }
+}
+
+/**
+ * The record's lines. With ADD_METADATA each line carries the coordinates, so a small aggregate of many tiny
+ * sub-records expands many times over: the output stops being built once it passes `record.maxOutputBytes` (it
+ * could not be answered Ok anyway) and the record is handled as an output that does not fit.
+ */
 export function transformKinesisSourced(
   record: FirehoseInputRecord,
   settings: KinesisSourceConfig,
 ): TransformOutcome {
   const users = userRecordsOf(record, settings);
+  const maxBytes = record.maxOutputBytes ?? Number.POSITIVE_INFINITY;
   let out = '';
   for (const user of users) {
     const metadata = settings.addMetadata ? metadataOf(record, user) : undefined;
     try {
+      checkPartitionKey(metadata);
       out += line(user.data, metadata, settings);
     } catch (error) {
       if (error instanceof RecordRejectedError && user.aggregated) {
@@ -87,6 +111,8 @@ export function transformKinesisSourced(
       }
       throw error;
     }
+    // A string's length never exceeds its UTF-8 bytes: past maxBytes characters the output surely is too large.
+    if (out.length > maxBytes) return outputTooLarge();
   }
   return ok(out);
 }

@@ -6,7 +6,8 @@
  *   kept under 6,000,000 bytes (overflow re-ingested or answered ProcessingFailed).
  * - {@link processFirehoseBytes}: the same for a transform that reads bytes in place and writes into a
  *   ByteWriter (the log blueprints' hot path).
- * - {@link ok} / {@link dropped} / {@link processingFailed}: the three outcomes a transform returns.
+ * - {@link ok} / {@link dropped} / {@link processingFailed} / {@link outputTooLarge}: the outcomes a transform
+ *   returns.
  * - {@link RecordRejectedError} (and {@link InvalidUtf8Error}, {@link InvalidJsonError}): throw to reject one record.
  * - {@link decodeUtf8} / {@link parseJsonRecord}: strict decoding that rejects with a payload-free reason.
  * - {@link reingestHook} (./reingest): re-ingests overflow into the delivery stream (PutRecordBatch) or the
@@ -39,7 +40,7 @@ export {
   reingestHook,
   targetFor,
 } from './reingest';
-export { entryBytes, MAX_RESPONSE_BYTES, responseBytes } from './response-size';
+export { entryBytes, MAX_RESPONSE_BYTES, maxOutputBytes, responseBytes } from './response-size';
 export {
   type FirehoseRunSummary,
   type ProcessOptions,
@@ -88,4 +89,17 @@ export function dropped(): TransformOutcome {
 /** Sent to the error output prefix with its original data; `reason` is logged (never put payload in it). */
 export function processingFailed(reason: string): TransformOutcome {
   return { result: 'ProcessingFailed', reason };
+}
+
+/**
+ * The output would exceed `record.maxOutputBytes`: the transform stopped building it. The runner handles the record
+ * as an output that does not fit (re-ingested, or ProcessingFailed with its original data).
+ *
+ * @example
+ * ```ts
+ * if (record.maxOutputBytes !== undefined && out.length > record.maxOutputBytes) return outputTooLarge();
+ * ```
+ */
+export function outputTooLarge(): TransformOutcome {
+  return { result: 'OutputTooLarge' };
 }

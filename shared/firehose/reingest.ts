@@ -24,6 +24,7 @@
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { firehoseClient, kinesisClient } from '../aws/clients';
+import { loggableMessage } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
 import type { OverflowRecord, ReingestContext, ReingestHook, TransformContext } from './types';
 
@@ -181,7 +182,7 @@ async function putBatch(
   } catch (error) {
     const name = (error as Error)?.name ?? 'Error';
     if (PERMANENT_CALL_ERRORS.has(name)) {
-      for (const i of batch) result.failed.push([i, `${name}: ${(error as Error).message}`]);
+      for (const i of batch) result.failed.push([i, `${name}: ${loggableMessage(error)}`]);
     } else result.retry.push(...batch);
     logger.warn('Re-ingestion call failed', {
       target: describe(target),
@@ -278,7 +279,9 @@ export interface ReingestHookOptions {
    * Turns one overflowing record into the records to put back. They will come through the transform again, so
    * they must be INPUT-shaped (e.g. smaller CloudWatch Logs messages), each within the target's per-record
    * limit (passed in). Default: the record's original data, as AWS's blueprints do; that only helps when the
-   * response overflowed because of the whole batch, not because of this record alone.
+   * response overflowed because of the whole batch, not because of this record alone. A record whose output does
+   * not fit even alone (`fitsAlone` false) is re-ingested only if this returns at least two entries for it (a
+   * split); otherwise it is answered ProcessingFailed, since it would overflow again on every invocation.
    */
   toEntries?: (record: OverflowRecord, limits: PutLimits, target: ReingestTarget) => Uint8Array[];
   /** Override where records go (default: {@link targetFor} the event). */
@@ -290,7 +293,8 @@ export interface ReingestHookOptions {
  * A {@link ReingestHook} for {@link processFirehoseEvent}'s `onOverflow`: converts each overflowing record
  * with `toEntries`, puts everything with {@link putRecordsReliably}, and confirms a record only when ALL its
  * entries were stored (a partly stored record is answered ProcessingFailed: its stored part is then both
- * delivered and in the error prefix, which we prefer to losing the rest).
+ * delivered and in the error prefix, which we prefer to losing the rest). A record whose output cannot fit even
+ * in a response of its own and that `toEntries` does not split is not put back: it is answered ProcessingFailed.
  */
 export function reingestHook(options: ReingestHookOptions = {}): ReingestHook {
   return async (records, context: ReingestContext) => {
@@ -307,12 +311,25 @@ export function reingestHook(options: ReingestHookOptions = {}): ReingestHook {
         logger.warn('Record could not be prepared for re-ingestion', {
           recordId: overflow.record.recordId,
           errorName: (error as Error)?.name,
-          errorMessage: (error as Error)?.message,
+          errorMessage: loggableMessage(error),
         });
         unsplittable.add(r);
         return;
       }
       if (parts.length === 0) unsplittable.add(r);
+      // An output that cannot fit even in a response of its own, put back as one record, would come back just as
+      // large and be re-ingested again on every invocation, forever: it is answered ProcessingFailed instead.
+      if (!overflow.fitsAlone && parts.length < 2) {
+        logger.warn(
+          'Record not re-ingested: its output alone exceeds the response and it cannot get smaller',
+          {
+            recordId: overflow.record.recordId,
+            entries: parts.length,
+          },
+        );
+        unsplittable.add(r);
+        return;
+      }
       const partitionKey = overflow.record.kinesisRecordMetadata?.partitionKey ?? overflow.record.recordId;
       for (const data of parts) {
         entries.push({ data, partitionKey });

@@ -73,3 +73,17 @@ export function entryBytes(entry: FirehoseTransformationResultRecord): number {
 export function responseBytes(result: { records: readonly FirehoseTransformationResultRecord[] }): number {
   return Buffer.byteLength(JSON.stringify(result));
 }
+
+/** Raw bytes whose padded base64 text is at most `length` characters. */
+function bytesInBase64(length: number): number {
+  return Math.floor(Math.max(0, length) / 4) * 3;
+}
+
+/**
+ * The largest output (bytes before base64, metadata aside) whose Ok entry fits in a response holding only this
+ * record: `idBytes` from {@link jsonStringBytes}(recordId). An output larger than this can never be answered Ok,
+ * in this invocation or in any later one it were put back into unchanged.
+ */
+export function maxOutputBytes(idBytes: number, maxResponseBytes = MAX_RESPONSE_BYTES): number {
+  return bytesInBase64(maxResponseBytes - wrapperBytes(1) - entrySize(idBytes, 'Ok', 0));
+}

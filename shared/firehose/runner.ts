@@ -38,9 +38,15 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { type ByteWriter, withWriter } from '../logformats/bytes';
-import { maskedMessage, SafeMessageError } from '../middleware/errors';
+import { loggableMessage, maskedMessage, SafeMessageError } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
-import { entrySize, jsonStringBytes, MAX_RESPONSE_BYTES, wrapperBytes } from './response-size';
+import {
+  entrySize,
+  jsonStringBytes,
+  MAX_RESPONSE_BYTES,
+  maxOutputBytes,
+  wrapperBytes,
+} from './response-size';
 import type {
   BytesTransform,
   FirehoseInputRecord,
@@ -73,6 +79,14 @@ export interface ProcessOptions {
   safetyMarginMs?: number;
   /** Per-record failure log lines per invocation before they are summarised. Default 50. */
   maxFailureLogs?: number;
+  /**
+   * Output bytes (before base64) one invocation's transforms may produce between them, counted in input order
+   * and handed to each transform as `record.maxOutputBytes` (capped by what a response can carry). Only so much
+   * can be answered inline: a transform that honours it stops building outputs that would be re-ingested or
+   * failed anyway, which bounds the memory a small record that expands enormously can take. Default: twice
+   * `maxResponseBytes`.
+   */
+  outputBudgetBytes?: number;
 }
 
 /** Counts of one invocation (also emitted as EMF metrics). */
@@ -172,6 +186,7 @@ function inputRecord(
   raw: FirehoseTransformationEventRecord,
   index: number,
   batch: DecodedBatch,
+  maxOutputBytes?: number,
 ): FirehoseInputRecord {
   const record: FirehoseInputRecord = {
     recordId: raw.recordId,
@@ -179,6 +194,7 @@ function inputRecord(
     approximateArrivalTimestamp: raw.approximateArrivalTimestamp,
     index,
   };
+  if (maxOutputBytes !== undefined) record.maxOutputBytes = maxOutputBytes;
   if (raw.kinesisRecordMetadata) record.kinesisRecordMetadata = raw.kinesisRecordMetadata;
   return record;
 }
@@ -206,6 +222,12 @@ const OK = 0;
 const DROPPED = 1;
 const FAILED = 2;
 
+/** What bounded the `maxOutputBytes` a record was given (see Plan.limitedBy). */
+const BY_RESPONSE = 1;
+const BY_BUDGET = 2;
+/** The planned size of an output the transform did not build (outputTooLarge): larger than any response. */
+const NOT_BUILT = 0x7fffffff;
+
 /**
  * Every record's answer as planned, kept between the transforms and the response in parallel arrays (no object
  * per record). Sizes are counted arithmetically (see ./response-size): the recordId once, the base64 text by its
@@ -229,10 +251,20 @@ class Plan {
   /** The Ok output's partition keys, where it has some. */
   readonly metadata: (PartitionMetadata | undefined)[] = [];
   readonly reasons = new Map<number, string>();
+  /** For an output the transform did not build: which limit it passed (BY_RESPONSE or BY_BUDGET); else 0. */
+  readonly limitedBy: Uint8Array;
+  /** What is left of the invocation's output budget (see ProcessOptions.outputBudgetBytes). */
+  private budgetLeft: number;
 
-  constructor(readonly raws: readonly FirehoseTransformationEventRecord[]) {
+  constructor(
+    readonly raws: readonly FirehoseTransformationEventRecord[],
+    readonly maxResponseBytes: number,
+    outputBudgetBytes: number,
+  ) {
     const count = raws.length;
     this.count = count;
+    this.limitedBy = new Uint8Array(count);
+    this.budgetLeft = outputBudgetBytes;
     this.result = new Uint8Array(count).fill(FAILED);
     this.idBytes = new Int32Array(count);
     this.size = new Int32Array(count);
@@ -263,6 +295,33 @@ class Plan {
 
   droppedSize(i: number): number {
     return entrySize(this.idBytes[i]!, 'Dropped');
+  }
+
+  /** The `maxOutputBytes` record i is given: what a response can carry, or the budget left if that is less. */
+  outputCap(i: number): number {
+    const byResponse = maxOutputBytes(this.idBytes[i]!, this.maxResponseBytes);
+    return Math.max(0, Math.min(byResponse, this.budgetLeft));
+  }
+
+  /** Whether record i's planned output would fit in a response holding it alone. */
+  fitsAlone(i: number): boolean {
+    if (this.limitedBy[i] !== 0) return this.limitedBy[i] === BY_BUDGET;
+    return wrapperBytes(1) + this.size[i]! <= this.maxResponseBytes;
+  }
+
+  /** Counts an Ok output against the invocation's output budget. */
+  spend(i: number): void {
+    if (this.result[i] === OK) this.budgetLeft -= this.outputBytes[i]!;
+  }
+
+  /** The transform stopped building record i's output (outputTooLarge): it overflows whatever the room. */
+  notBuilt(i: number): void {
+    this.result[i] = OK;
+    this.data[i] = undefined;
+    this.outputBytes[i] = 0;
+    this.size[i] = NOT_BUILT;
+    this.limitedBy[i] =
+      maxOutputBytes(this.idBytes[i]!, this.maxResponseBytes) <= this.budgetLeft ? BY_RESPONSE : BY_BUDGET;
   }
 
   ok(i: number, base64: string, bytes: number, metadata?: PartitionMetadata): void {
@@ -327,6 +386,9 @@ class Plan {
       case 'ProcessingFailed':
         this.fail(i, outcome.reason);
         return;
+      case 'OutputTooLarge':
+        this.notBuilt(i);
+        return;
       default:
         this.fail(
           i,
@@ -361,7 +423,7 @@ interface Run {
   plan: Plan;
 }
 
-function startRun(event: FirehoseTransformationEvent, into?: Buffer): Run {
+function startRun(event: FirehoseTransformationEvent, options: ProcessOptions, into?: Buffer): Run {
   if (!event || !Array.isArray(event.records)) {
     throw new TypeError('Not a Firehose transformation event: `records` is missing');
   }
@@ -371,7 +433,8 @@ function startRun(event: FirehoseTransformationEvent, into?: Buffer): Run {
     region: event.region,
     ...(event.sourceKinesisStreamArn && { sourceKinesisStreamArn: event.sourceKinesisStreamArn }),
   };
-  const plan = new Plan(event.records);
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+  const plan = new Plan(event.records, maxResponseBytes, options.outputBudgetBytes ?? 2 * maxResponseBytes);
   return { event, context, batch: decodeBatch(event.records, plan, into), plan };
 }
 
@@ -402,16 +465,17 @@ export async function runFirehoseEvent(
   transform: RecordTransform,
   options: ProcessOptions = {},
 ): Promise<{ result: FirehoseTransformationResult; summary: FirehoseRunSummary }> {
-  const run = startRun(event);
+  const run = startRun(event, options);
   const { batch, context, plan } = run;
   // Every record, in order. A transform that returns a plain outcome is called back to back, with no await (no
   // microtask turn) per record; only a thenable outcome is awaited.
   const raws = event.records;
   for (let index = 0; index < raws.length; index++) {
     try {
-      let outcome = transform(inputRecord(raws[index]!, index, batch), context);
+      let outcome = transform(inputRecord(raws[index]!, index, batch, plan.outputCap(index)), context);
       if (isThenable(outcome)) outcome = await outcome;
       plan.settle(index, outcome);
+      plan.spend(index);
     } catch (error) {
       plan.fail(index, reasonOf(error));
     }
@@ -446,7 +510,7 @@ export async function runFirehoseBytes(
   transform: BytesTransform,
   options: ProcessOptions = {},
 ): Promise<{ result: FirehoseTransformationResult; summary: FirehoseRunSummary }> {
-  const run = startRun(event, idleInputs.pop());
+  const run = startRun(event, options, idleInputs.pop());
   try {
     return await transformBytes(run, transform, options);
   } finally {
@@ -660,12 +724,15 @@ async function finishRun(
 
   // 2. Overflowing records: re-ingest through the hook (confirmed -> Dropped), or fall back to their originals.
   let reingested = new Set<string>();
-  const reason = `output does not fit in the ${maxResponseBytes}-byte response`;
+  const reason = overflowReason(0, maxResponseBytes);
   if (overflow.length > 0) {
     if (hook) reingested = await runHook(hook, overflow, plan, batch, context, options);
     for (const i of overflow) {
       if (reingested.has(plan.raws[i]!.recordId)) plan.dropped(i);
-      else plan.fail(i, hook ? `${reason} and was not re-ingested` : reason);
+      else {
+        const why = overflowReason(plan.limitedBy[i]!, maxResponseBytes);
+        plan.fail(i, hook ? `${why} and was not re-ingested` : why);
+      }
     }
   }
 
@@ -689,6 +756,14 @@ async function finishRun(
   return { result: { records }, summary };
 }
 
+/** Why an overflowing output is not answered Ok (payload-free). */
+function overflowReason(limitedBy: number, maxResponseBytes: number): string {
+  const reason = `output does not fit in the ${maxResponseBytes}-byte response`;
+  if (limitedBy === BY_RESPONSE) return `${reason} even alone (not built)`;
+  if (limitedBy === BY_BUDGET) return `${reason} (not built: the invocation's output budget was spent)`;
+  return reason;
+}
+
 async function runHook(
   hook: ReingestHook,
   overflow: number[],
@@ -704,9 +779,11 @@ async function runHook(
   const records: OverflowRecord[] = overflow.map((i) => {
     const record = inputRecord(plan.raws[i]!, i, batch);
     record.data = Buffer.from(record.data);
-    const data = Buffer.from(plan.data[i]!, 'base64');
+    const text = plan.data[i];
+    const data = text === undefined ? Buffer.alloc(0) : Buffer.from(text, 'base64');
     const metadata = plan.metadata[i];
-    return metadata === undefined ? { record, data } : { record, data, metadata };
+    const fitsAlone = plan.fitsAlone(i);
+    return metadata === undefined ? { record, data, fitsAlone } : { record, data, metadata, fitsAlone };
   });
   try {
     return new Set(await hook(records, { ...context, deadline }));
@@ -714,7 +791,7 @@ async function runHook(
     logger.error('Re-ingestion failed; overflowing records answered ProcessingFailed', {
       records: records.length,
       errorName: (error as Error)?.name,
-      errorMessage: (error as Error)?.message,
+      errorMessage: loggableMessage(error),
     });
     return new Set();
   }

@@ -24,11 +24,15 @@ export interface PartitionMetadata {
  * - `Dropped`: intentionally not delivered (e.g. a CloudWatch Logs CONTROL_MESSAGE). Counts as success.
  * - `ProcessingFailed`: the record's ORIGINAL data goes to the error output prefix; `reason` is logged (it must
  *   not contain the payload).
+ * - `OutputTooLarge`: the output would exceed the record's `maxOutputBytes`, so the transform stopped building it.
+ *   The record is handled as an output that does not fit: re-ingested through the hook or answered
+ *   ProcessingFailed with its original data.
  */
 export type TransformOutcome =
   | { result: 'Ok'; data: Uint8Array | string; metadata?: PartitionMetadata }
   | { result: 'Dropped' }
-  | { result: 'ProcessingFailed'; reason: string };
+  | { result: 'ProcessingFailed'; reason: string }
+  | { result: 'OutputTooLarge' };
 
 /** One record of the event, decoded once for the transform. */
 export interface FirehoseInputRecord {
@@ -44,6 +48,14 @@ export interface FirehoseInputRecord {
   kinesisRecordMetadata?: FirehoseRecordMetadata;
   /** 0-based position in the event. */
   index: number;
+  /**
+   * The largest output (bytes) the runner can still use for this record: the smaller of what a response holding
+   * this record alone can carry (about 4.5 MB before base64) and what is left of the invocation's output budget
+   * (`ProcessOptions.outputBudgetBytes`). A transform whose output can grow far beyond its input (one line per
+   * event with copied fields) should stop building it once it passes this and return `outputTooLarge()`: such
+   * an output could not be answered Ok anyway. Absent: no limit given.
+   */
+  maxOutputBytes?: number;
 }
 
 /** Event-level facts handed to every transform call. */
@@ -93,9 +105,15 @@ export type BytesTransform = (record: RecordBytes, out: ByteWriter) => void | 'D
 /** An Ok record whose output did not fit in the response, handed to the re-ingestion hook. */
 export interface OverflowRecord {
   record: FirehoseInputRecord;
-  /** The transformed output that did not fit. */
+  /** The transformed output that did not fit; empty when the transform returned `outputTooLarge()`. */
   data: Uint8Array;
   metadata?: PartitionMetadata;
+  /**
+   * Whether the output would fit in a response holding this record alone. When false, putting the record back
+   * unchanged would overflow again on every invocation: it must come back split into smaller records, or be
+   * answered ProcessingFailed (`reingestHook` does so when it gets fewer than two entries for it).
+   */
+  fitsAlone: boolean;
 }
 
 export interface ReingestContext extends TransformContext {

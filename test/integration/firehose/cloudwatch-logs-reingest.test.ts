@@ -2,6 +2,7 @@
  * The CloudWatch Logs processor's re-ingestion through the real SDK clients: Firehose PutRecordBatch against the
  * wire-level fake (test/support/firehose-fake.ts) and Kinesis PutRecords against kinesalite.
  */
+import { gzipSync } from 'node:zlib';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -222,5 +223,60 @@ describe('CloudWatch Logs processor re-ingestion into the source Kinesis stream 
     console.info(
       `kinesis re-ingest: ${droppedIndexes.length} records -> ${Records.length} PutRecords entries`,
     );
+  });
+});
+
+describe('CloudWatch Logs processor re-ingestion ends (JSON lines repeat the log group and stream)', () => {
+  /** A gzip DATA_MESSAGE with 512-character names: every JSON line carries ~1 KB of them. */
+  function longNamesPayload(events: { id: string; timestamp: number; message: string }[]): Buffer {
+    return gzipSync(
+      JSON.stringify({
+        messageType: 'DATA_MESSAGE',
+        owner: '123456789012',
+        logGroup: `/${'g'.repeat(511)}`,
+        logStream: 's'.repeat(512),
+        subscriptionFilters: ['to-firehose'],
+        logEvents: events,
+      }),
+    );
+  }
+
+  it('splits by output size: a record of small input but huge output is delivered in a few rounds, once', async () => {
+    // ~0.8 MB of input JSON (a single re-ingestion chunk when sized by input) making ~16 MB of JSON lines.
+    const events = Array.from({ length: 15_000 }, (_, i) => ({
+      id: `e${i}`,
+      timestamp: 1_763_776_800_000 + i,
+      message: `m${i}`,
+    }));
+    let pending: Buffer[] = [longNamesPayload(events)];
+    const delivered: string[] = [];
+    let rounds = 0;
+    while (pending.length > 0 && rounds < 12) {
+      rounds += 1;
+      fake.reset();
+      for (const event of asFirehoseWouldBatch(pending)) {
+        const result = await invoke(event);
+        expect(responseBytes(result)).toBeLessThanOrEqual(6_000_000);
+        expect(result.records.some((r) => r.result === 'ProcessingFailed')).toBe(false);
+        delivered.push(...inlineIds(result));
+      }
+      pending = fake.records(STREAM);
+    }
+    console.info(`long names: delivered in ${rounds} rounds`);
+    expect(pending).toHaveLength(0);
+    expect(rounds).toBeLessThanOrEqual(8);
+    expect(delivered).toHaveLength(events.length);
+    expect(new Set(delivered)).toEqual(new Set(events.map((e) => e.id)));
+  });
+
+  it('answers ProcessingFailed, not re-ingested again, a record whose one event cannot fit any response', async () => {
+    // 1 MB of control characters: 6 MB once escaped in a JSON line; its gzip is a few KB.
+    const payload = longNamesPayload([{ id: 'e0', timestamp: 1, message: '\u0001'.repeat(1_000_000) }]);
+    const event = firehoseEvent([payload], { deliveryStreamArn: ARN });
+    const result = await invoke(event);
+    expect(result.records.map((r) => r.result)).toEqual(['ProcessingFailed']);
+    expect(result.records[0]!.data).toBe(event.records[0]!.data);
+    expect(fake.calls).toHaveLength(0);
+    expect(fake.records(STREAM)).toHaveLength(0);
   });
 });

@@ -7,7 +7,11 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rewrap } from '../../../functions/firehose-cloudwatch-logs-processor/cloudwatch-logs';
+import {
+  type CloudWatchLogsMessage,
+  rewrap,
+  toLines,
+} from '../../../functions/firehose-cloudwatch-logs-processor/cloudwatch-logs';
 import { resetClients } from '../../../shared/aws/clients';
 import { KINESIS_PUT_LIMITS, putRecordsReliably, targetFor } from '../../../shared/firehose';
 import { batchesFor } from '../../../shared/firehose/reingest';
@@ -159,7 +163,37 @@ describe('rewrap (CloudWatch Logs re-ingestion records)', () => {
 
   it('refuses a single event larger than the record limit', () => {
     expect(() => rewrap({ ...message, logEvents: logEvents('x', 1, 50_000) }, 900_000, 10_000)).toThrow(
-      /alone exceeds the re-ingestion record limit/,
+      'log event 0 alone exceeds the re-ingestion record limit',
+    );
+  });
+
+  it('sizes chunks by their JSON-lines output, which repeats the log group and stream on every line', () => {
+    const names = { logGroup: `/${'g'.repeat(511)}`, logStream: 's'.repeat(512) };
+    const tiny = {
+      ...message,
+      ...names,
+      logEvents: Array.from({ length: 20_000 }, (_, i) => ({ id: `${i}`, timestamp: i, message: '' })),
+    };
+    // ~0.9 MB of input JSON (one chunk by input size) but ~21 MB of JSON lines.
+    expect(Buffer.byteLength(JSON.stringify(tiny))).toBeLessThan(900_000);
+    expect(rewrap(tiny, 900_000, 1_000_000, 'message')).toHaveLength(1);
+    const parts = rewrap(tiny, 900_000, 1_000_000, 'json');
+    expect(parts.length).toBeGreaterThan(20);
+    const events = parts.flatMap((gz) => {
+      const chunk = JSON.parse(gunzipSync(gz).toString()) as CloudWatchLogsMessage;
+      expect(chunk).toMatchObject(names);
+      expect(Buffer.byteLength(toLines(chunk, 'json')!)).toBeLessThanOrEqual(900_000);
+      return chunk.logEvents;
+    });
+    expect(events).toEqual(tiny.logEvents);
+  });
+
+  it('refuses a single event whose output alone is more than a response can carry', () => {
+    const huge = { ...message, logEvents: [{ id: '1', timestamp: 1, message: '\u0001'.repeat(1_000_000) }] };
+    // 1 MB of control characters: 6 MB once escaped in a JSON line, 2 MB as a plain line.
+    expect(rewrap(huge, 1_000_000, 1_000_000, 'message').length).toBeGreaterThan(0);
+    expect(() => rewrap(huge, 1_000_000, 1_000_000, 'json')).toThrow(
+      /^log event 0 alone makes 6000\d{3} bytes of output, more than a response can carry$/,
     );
   });
 });
