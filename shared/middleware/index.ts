@@ -15,6 +15,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { loggableMessage } from './errors';
 import { logger, metrics } from './observability';
 
 export { ConfigError, defineConfig, type EnvReader, envReader } from './config';
@@ -40,7 +41,7 @@ function logErrors(): MiddlewareObj {
       const error = request.error;
       logger.error('Invocation failed', {
         errorName: error?.name,
-        errorMessage: error?.message,
+        errorMessage: loggableMessage(error),
       });
     },
   };
