@@ -6,12 +6,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firehoseEvents } from './generators/firehose';
 import { kinesisEvents } from './generators/kinesis';
+import { kinesisToDynamoDbEvents } from './generators/kinesis-to-dynamodb';
+import { opensearchEvents } from './generators/opensearch';
 import { shardAutoscalerEvents } from './generators/shard-autoscaler';
 
 const generators: Array<() => Record<string, unknown>> = [
   kinesisEvents,
   firehoseEvents,
   shardAutoscalerEvents,
+  kinesisToDynamoDbEvents,
+  opensearchEvents,
   // Each area adds its generator here.
 ];
 

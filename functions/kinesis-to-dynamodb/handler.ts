@@ -1,0 +1,66 @@
+/**
+ * kinesis-to-dynamodb: a Kinesis stream consumer that de-aggregates KPL records and writes each JSON user record
+ * as one DynamoDB item (keys from templates, exact numbers), in batches or ordered by stream position, reporting
+ * partial batch failures. See README.md.
+ */
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { processKinesisEvent, type StreamConsumer } from '../../shared/kinesis/runner';
+import { kitHandler } from '../../shared/middleware';
+import { createDynamoDbSink, type DynamoDbItem } from '../../shared/sinks/dynamodb';
+import { createS3DeadLetterSink } from '../../shared/sinks/s3-dead-letter';
+import { config } from './config';
+import { toItem } from './item';
+
+type Settings = ReturnType<typeof config>;
+
+// Built once per configuration (the config getter caches its object), not per invocation.
+let consumer: { settings: Settings; value: StreamConsumer<'json', DynamoDbItem> } | undefined;
+
+function consumerFor(settings: Settings): StreamConsumer<'json', DynamoDbItem> {
+  if (consumer?.settings !== settings) {
+    const keyAttributes: [string] | [string, string] = settings.sortKey
+      ? [settings.partitionKey.attribute, settings.sortKey.attribute]
+      : [settings.partitionKey.attribute];
+    const itemOptions = {
+      partitionKey: settings.partitionKey,
+      sortKey: settings.sortKey,
+      projection: settings.projection,
+      metadata: settings.metadata,
+    };
+    consumer = {
+      settings,
+      value: {
+        format: 'json',
+        // The runner has validated the JSON and hands over its exact text: the item is built from that text, so
+        // numbers keep every digit (item.ts).
+        transform: (record) => toItem(record.text!, record.coordinates, itemOptions),
+        sink: createDynamoDbSink({
+          tableName: settings.tableName,
+          keyAttributes,
+          mode: settings.mode,
+          positionAttribute: settings.positionAttribute,
+          concurrency: settings.concurrency,
+        }),
+        deadLetter: createS3DeadLetterSink({
+          bucket: settings.deadLetterBucket,
+          prefix: settings.deadLetterPrefix,
+        }),
+      },
+    };
+  }
+  return consumer.value;
+}
+
+async function kinesisToDynamoDb(
+  event: KinesisStreamEvent,
+  context: Context,
+): Promise<KinesisStreamBatchResponse> {
+  const settings = config();
+  const { response } = await processKinesisEvent(event, consumerFor(settings), {
+    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
+    deadlineMarginMs: settings.deadlineMarginMs,
+  });
+  return response;
+}
+
+export const handler = kitHandler(kinesisToDynamoDb, { config });
