@@ -20,12 +20,45 @@ export class ConfigError extends Error {
     readonly variable: string,
     readonly expected: string,
     readonly got?: string,
+    /** The function's own variable when `variable` is the deploy-time one it was set from (see {@link deployedNames}). */
+    readonly functionVariable?: string,
   ) {
     super(
       `Invalid configuration: ${variable} must be ${expected}` +
         (got === undefined ? ' (it is not set)' : ` (got ${JSON.stringify(got.slice(0, 200))})`),
     );
   }
+}
+
+/**
+ * The variable holding {@link deployedNames}' list. serverless.yml sets some of a function's variables from
+ * prefixed deploy-time ones (`OVERFLOW: ${env:CWL_OVERFLOW, ...}`) so that one shell cannot configure two functions
+ * by accident, and lists them here (`OVERFLOW=CWL_OVERFLOW,OUTPUT_FORMAT=CWL_OUTPUT_FORMAT`).
+ */
+export const DEPLOYED_NAMES_VARIABLE = 'CONFIG_DEPLOYED_NAMES';
+
+/** The function's variable -> the deploy-time variable the user sets, from {@link DEPLOYED_NAMES_VARIABLE}. */
+export function deployedNames(env: NodeJS.ProcessEnv = process.env): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const pair of (env[DEPLOYED_NAMES_VARIABLE] ?? '').split(',')) {
+    const [name, deployed] = pair.split('=').map((part) => part.trim());
+    if (name && deployed) names.set(name, deployed);
+  }
+  return names;
+}
+
+/**
+ * The same error naming the variable the user set: `CWL_OVERFLOW`, not the function's `OVERFLOW`, when
+ * serverless.yml deploys one from the other. Unchanged when no name maps.
+ */
+export function asDeployed(error: ConfigError, env: NodeJS.ProcessEnv = process.env): ConfigError {
+  const names = deployedNames(env);
+  const variable = error.variable
+    .split('/')
+    .map((name) => names.get(name) ?? name)
+    .join('/');
+  if (variable === error.variable) return error;
+  return new ConfigError(variable, error.expected, error.got, error.variable);
 }
 
 export interface IntOptions {

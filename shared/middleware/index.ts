@@ -16,6 +16,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loggableMessage } from './errors';
+import { asDeployed, ConfigError } from './config';
 import { logger, metrics } from './observability';
 
 export { ConfigError, defineConfig, type EnvReader, envReader } from './config';
@@ -56,19 +57,35 @@ export function kitHandler<TEvent, TResult>(
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(logErrors());
   if (options.config) {
-    // Validate during init (cold start). In Lambda (and `serverless invoke local`) a bad variable fails the init
-    // with its name; elsewhere (tests, scripts that import the handler before setting the environment) it is
-    // logged, and every invocation re-checks before the handler runs.
+    // Validate during init (cold start), naming the variable the user set (CWL_OVERFLOW, not OVERFLOW).
     try {
       options.config();
     } catch (error) {
-      if (process.env.AWS_LAMBDA_FUNCTION_NAME) throw error;
-      logger.error('Invalid configuration', {
-        errorName: (error as Error).name,
-        errorMessage: (error as Error).message,
-      });
+      configFailed(error instanceof ConfigError ? asDeployed(error) : (error as Error));
     }
     stack.use(validateConfig(options.config));
   }
   return stack;
+}
+
+/**
+ * A configuration that fails at init. In Lambda (AWS_LAMBDA_RUNTIME_API is set) the init fails with the error.
+ * Under `serverless invoke local` (AWS_LAMBDA_FUNCTION_NAME without a runtime API) the error goes out as one line
+ * and the process exits 1 at once: thrown, osls would print a long stack and then never exit (its esbuild
+ * service stays alive when an invocation fails). Elsewhere (tests, scripts that import the handler before
+ * setting the environment) it is logged, and every invocation re-checks before the handler runs.
+ */
+function configFailed(error: Error): void {
+  if (process.env.AWS_LAMBDA_RUNTIME_API) throw error;
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+    const line = error instanceof ConfigError ? error.message : `Invalid configuration: ${error.message}`;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  }
+  logger.error('Invalid configuration', {
+    errorName: error.name,
+    errorMessage: error.message,
+    ...(error instanceof ConfigError &&
+      error.functionVariable && { functionVariable: error.functionVariable }),
+  });
 }
