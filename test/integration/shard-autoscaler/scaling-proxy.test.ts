@@ -25,8 +25,10 @@ afterAll(async () => {
   await world.stop();
 });
 
+let streams = 0;
 async function taggedStream(count: number) {
-  const name = `proxy-tags-${count}-${Date.now().toString(36)}`;
+  streams += 1;
+  const name = `proxy-tags-${count}-${streams}-${Date.now().toString(36)}`;
   await world.createStream(name, 1);
   const keys = Array.from({ length: count }, (_, i) => `k${String(i).padStart(2, '0')}`);
   for (let i = 0; i < keys.length; i += 10) {
