@@ -30,6 +30,7 @@
  * await sink.write([{ coordinates, value: { pk: 'd-1', sk: new NumberValue('1764000000123'), temp: 21.5 } }], context);
  * ```
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -260,8 +261,10 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
    * caller then gives the remaining work back to Lambda).
    */
   async function backoff(attempt: number, context: SinkWriteContext): Promise<boolean> {
-    const wait = random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** attempt);
-    if (context.signal?.aborted || context.remainingTimeMs() < wait + margin) return false;
+    // Full jitter, cut short to leave one more call room in the budget.
+    const room = context.remainingTimeMs() - 2 * margin;
+    if (context.signal?.aborted || room <= 0) return false;
+    const wait = Math.min(room, random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** attempt));
     await sleep(wait, context.signal);
     return !context.signal?.aborted && context.remainingTimeMs() >= margin;
   }
@@ -381,6 +384,10 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
 
   return {
     async write(items: SinkItem<DynamoDbItem>[], context: SinkWriteContext) {
+      // Every call in flight (and every backoff) listens on the invocation's signal.
+      if (context.signal && getMaxListeners(context.signal) < concurrency * 2 + 10) {
+        setMaxListeners(concurrency * 2 + 10, context.signal);
+      }
       const rejected: SinkRejection[] = [];
       const groups = new Map<string, Group>();
       items.forEach(({ coordinates, value }, index) => {
