@@ -14,7 +14,7 @@
  *   re-runs the whole batch).
  * - Bounded output for hostile input: at most {@link MAX_POISON_LOG_LINES} poison records are logged one by one
  *   per invocation (then one summary by error class); logs carry a partition key's length, never the key; a
- *   user record whose partition key is over Kinesis's 256-byte limit (possible only inside a KPL aggregate) is
+ *   user record whose partition key is over Kinesis's 256-character limit (possible only inside a KPL aggregate) is
  *   poison.
  *
  * @example
@@ -64,8 +64,8 @@ export class PartitionKeyTooLongError extends SafeMessageError {
   override readonly name = 'PartitionKeyTooLongError';
 }
 
-/** Kinesis's own limit on a partition key (PutRecord/PutRecords), in UTF-8 bytes. */
-export const MAX_PARTITION_KEY_BYTES = 256;
+/** Kinesis's own limit on a partition key (PutRecord/PutRecords): 256 Unicode characters, as the KPL counts them. */
+export const MAX_PARTITION_KEY_LENGTH = 256;
 /** Poison records logged one line each per invocation; the rest are summarised by error class. */
 export const MAX_POISON_LOG_LINES = 50;
 
@@ -205,7 +205,7 @@ async function runBatch<F extends RecordFormat, TOut>(
       longKey = {
         key,
         error: new PartitionKeyTooLongError(
-          `partition key is ${utf8Length(key)} bytes (sha256 ${digest}…); Kinesis allows ${MAX_PARTITION_KEY_BYTES}`,
+          `partition key is ${key.length} characters (sha256 ${digest}…); Kinesis allows ${MAX_PARTITION_KEY_LENGTH}`,
         ),
       };
     }
@@ -273,10 +273,7 @@ async function runBatch<F extends RecordFormat, TOut>(
       };
       // Only a KPL key table can carry a key this long (Kinesis rejects it on put). Repeated on every line of a
       // dead-letter object it would multiply the aggregate's size: keep its length and a hash instead.
-      if (
-        user.partitionKey.length > MAX_PARTITION_KEY_BYTES / 4 &&
-        utf8Length(user.partitionKey) > MAX_PARTITION_KEY_BYTES
-      ) {
+      if (user.partitionKey.length > MAX_PARTITION_KEY_LENGTH) {
         poison(parent, { ...coordinates, partitionKey: '' }, longKeyError(user.partitionKey), user.data);
         continue;
       }
