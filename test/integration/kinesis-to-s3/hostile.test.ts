@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { config } from '../../../functions/kinesis-to-s3/config';
 import { handler } from '../../../functions/kinesis-to-s3/handler';
 import { s3Client } from '../../../shared/aws/clients';
@@ -28,6 +28,10 @@ beforeAll(async () => {
     DEAD_LETTER_PREFIX: 'hostile-dlq',
   });
   config.reset();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 afterAll(() => {
@@ -95,7 +99,7 @@ describe('kinesis-to-s3 against one hostile aggregate', () => {
     expect(entries).toHaveLength(5_000);
     expect(entries[0]).toMatchObject({ errorName: 'PartitionKeyTooLongError', partitionKey: '' });
     expect(entries[0].reason).toMatch(
-      /^partition key is 10000 bytes \(sha256 [0-9a-f]{16}…\); Kinesis allows 256$/,
+      /^partition key is 10000 characters \(sha256 [0-9a-f]{16}…\); Kinesis allows 256$/,
     );
     expect(dead.bytes).toBeLessThan(2 * 1024 * 1024);
     warn.mockRestore();
