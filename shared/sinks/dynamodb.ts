@@ -188,7 +188,17 @@ function isRetryable(error: unknown): boolean {
   return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(meta.code ?? '');
 }
 
-const isValidation = (error: unknown) => error instanceof Error && error.name === 'ValidationException';
+/**
+ * A ValidationException about one item (a value DynamoDB refuses): that item is rejected for good. One about the
+ * table's key schema (wrong key names or types: a configuration error) is not: every item would be dead-lettered,
+ * so those fail instead and the shard waits for the configuration to be fixed.
+ */
+const isItemValidation = (error: unknown) =>
+  error instanceof Error &&
+  error.name === 'ValidationException' &&
+  !/does not match the schema|Type mismatch for key|Missing the key|Requested resource not found/i.test(
+    error.message,
+  );
 
 /** Waits `ms`, or less if the signal fires first. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -307,7 +317,7 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
         // A newer version (or this very record, re-delivered) is already there.
         if (conditional && (error as Error).name === 'ConditionalCheckFailedException')
           return { outcome: 'ok' };
-        if (isValidation(error)) {
+        if (isItemValidation(error)) {
           return { outcome: 'rejected', errorName: 'ValidationException', reason: maskedMessage(error) };
         }
         if (!isRetryable(error) || !(await backoff(attempt, context))) {
@@ -353,7 +363,7 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
         }
         pending = next;
       } catch (error) {
-        if (isValidation(error)) {
+        if (isItemValidation(error)) {
           // One bad item fails the whole request: find it with single puts (the others land that way too).
           const outcomes = await mapWithConcurrency(pending, concurrency, (group) =>
             put(group, context, false),
