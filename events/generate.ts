@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { firehoseEvents } from './generators/firehose';
 import { kinesisEvents } from './generators/kinesis';
 import { kinesisToDynamoDbEvents } from './generators/kinesis-to-dynamodb';
+import { kinesisToSnsEvents } from './generators/kinesis-to-sns';
 import { opensearchEvents } from './generators/opensearch';
 import { shardAutoscalerEvents } from './generators/shard-autoscaler';
 
@@ -16,6 +17,7 @@ const generators: Array<() => Record<string, unknown>> = [
   shardAutoscalerEvents,
   kinesisToDynamoDbEvents,
   opensearchEvents,
+  kinesisToSnsEvents,
   // Each area adds its generator here.
 ];
 
