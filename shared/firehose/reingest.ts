@@ -67,6 +67,8 @@ export interface ReingestEntry {
 export interface PutOptions {
   /** Epoch ms after which no call is started and no retry is scheduled. */
   deadline: number;
+  /** Aborts calls in flight when the invocation's budget is spent (they are then reported not stored). */
+  signal?: AbortSignal;
   /** First backoff delay; doubles per round, with full jitter. Default 100 ms. */
   baseDelayMs?: number;
   /** Backoff ceiling. Default 2,000 ms. */
@@ -154,6 +156,7 @@ async function putBatch(
   target: ReingestTarget,
   entries: readonly ReingestEntry[],
   batch: number[],
+  signal: AbortSignal | undefined,
 ): Promise<CallResult> {
   const result: CallResult = { retry: [], failed: [] };
   let codes: (string | undefined)[];
@@ -164,6 +167,7 @@ async function putBatch(
           DeliveryStreamName: target.deliveryStreamName,
           Records: batch.map((i) => ({ Data: entries[i]!.data })),
         }),
+        { abortSignal: signal },
       );
       codes = (response.RequestResponses ?? []).map((r) => r.ErrorCode);
       // FailedPutCount > 0 with no per-entry detail: treat the whole call as failed.
@@ -174,6 +178,7 @@ async function putBatch(
           StreamName: target.streamName,
           Records: batch.map((i) => ({ Data: entries[i]!.data, PartitionKey: entries[i]!.partitionKey })),
         }),
+        { abortSignal: signal },
       );
       codes = (response.Records ?? []).map((r) => r.ErrorCode);
       if ((response.FailedRecordCount ?? 0) > 0 && codes.every((c) => !c)) codes = batch.map(() => 'Unknown');
@@ -249,12 +254,12 @@ export async function putRecordsReliably(
     const worker = async () => {
       while (next < batches.length) {
         const batch = batches[next++]!;
-        if (Date.now() >= options.deadline) {
+        if (Date.now() >= options.deadline || options.signal?.aborted) {
           retry.push(...batch);
           continue;
         }
         calls += 1;
-        const result = await putBatch(target, entries, batch);
+        const result = await putBatch(target, entries, batch, options.signal);
         retry.push(...result.retry);
         for (const [index, reason] of result.failed) failed.set(index, reason);
       }
@@ -263,7 +268,7 @@ export async function putRecordsReliably(
     pending = retry.sort((a, b) => a - b);
     if (pending.length === 0) break;
     const delay = Math.random() * Math.min(maxDelay, baseDelay * 2 ** round);
-    if (Date.now() + delay >= options.deadline) {
+    if (Date.now() + delay >= options.deadline || options.signal?.aborted) {
       for (const index of pending)
         failed.set(index, 'not stored before the deadline (throttled or unavailable)');
       break;
@@ -336,7 +341,11 @@ export function reingestHook(options: ReingestHookOptions = {}): ReingestHook {
         owner.push(r);
       }
     });
-    const report = await putRecordsReliably(target, entries, { ...options.put, deadline: context.deadline });
+    const report = await putRecordsReliably(target, entries, {
+      ...options.put,
+      deadline: context.deadline,
+      signal: context.signal,
+    });
     const failedRecords = new Set(unsplittable);
     for (const [index, reason] of report.failed) {
       const r = owner[index]!;

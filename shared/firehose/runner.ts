@@ -38,6 +38,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { type ByteWriter, withWriter } from '../logformats/bytes';
+import { startDeadline, untilDeadline } from '../aws/deadline';
 import { loggableMessage, maskedMessage, SafeMessageError } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
 import {
@@ -773,7 +774,11 @@ async function runHook(
   options: ProcessOptions,
 ): Promise<Set<string>> {
   const remaining = options.lambdaContext?.getRemainingTimeInMillis?.() ?? NO_DEADLINE_MS;
-  const deadline = Date.now() + remaining - (options.safetyMarginMs ?? 3_000);
+  const margin = options.safetyMarginMs ?? 3_000;
+  const deadline = Date.now() + remaining - margin;
+  // The hook's calls carry this signal; a hook that still has not answered when it fires is abandoned (nothing
+  // it did not confirm is Dropped), so the response goes back before Lambda's deadline.
+  const budget = startDeadline(() => remaining, margin);
   // The input as the transform saw it (a copy: the bytes mode reuses the batch's buffer), the output decoded
   // again from its base64 (see Plan).
   const records: OverflowRecord[] = overflow.map((i) => {
@@ -786,7 +791,20 @@ async function runHook(
     return metadata === undefined ? { record, data, fitsAlone } : { record, data, metadata, fitsAlone };
   });
   try {
-    return new Set(await hook(records, { ...context, deadline }));
+    const confirmed = await untilDeadline(
+      hook(records, { ...context, deadline, signal: budget.signal }),
+      budget,
+      () => {
+        logger.error(
+          'Re-ingestion did not finish within the time budget; overflowing records answered ProcessingFailed',
+          {
+            records: records.length,
+          },
+        );
+        return [];
+      },
+    );
+    return new Set(confirmed);
   } catch (error) {
     logger.error('Re-ingestion failed; overflowing records answered ProcessingFailed', {
       records: records.length,
@@ -794,6 +812,8 @@ async function runHook(
       errorMessage: loggableMessage(error),
     });
     return new Set();
+  } finally {
+    budget.dispose();
   }
 }
 

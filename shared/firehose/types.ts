@@ -119,6 +119,11 @@ export interface OverflowRecord {
 export interface ReingestContext extends TransformContext {
   /** Epoch milliseconds by which the hook must have returned (the invocation's time minus a safety margin). */
   deadline: number;
+  /**
+   * Aborts at `deadline`: pass it to every AWS call (`{ abortSignal }`). The runner stops waiting for the hook
+   * then anyway; what the hook has not confirmed is answered ProcessingFailed with its original data.
+   */
+  signal?: AbortSignal;
 }
 
 /**

@@ -12,6 +12,7 @@ import { kinesisClient, resetClients } from '../../../shared/aws/clients';
 import { putRecordsReliably, responseBytes } from '../../../shared/firehose';
 import { cloudWatchLogsPayload, logEvents, unwrapPayload } from '../../support/cloudwatch-logs';
 import { decoded, fakeContext, firehoseEvent } from '../../support/firehose-events';
+import { startFaultProxy } from '../../support/fault-proxy';
 import { FIREHOSE_LIMITS, type FirehoseFake, startFirehoseFake } from '../../support/firehose-fake';
 
 const STREAM = 'cwl-delivery';
@@ -145,13 +146,39 @@ describe('CloudWatch Logs processor re-ingestion into Firehose (PutRecordBatch, 
     expect(fake.records(STREAM)).toHaveLength(0);
   });
 
+  it('answers before the deadline when PutRecordBatch is never answered: overflow ProcessingFailed, original data', async () => {
+    const { event } = bigEvent();
+    const proxy = await startFaultProxy(fake.endpoint);
+    proxy.add({ match: () => true, fault: { kind: 'hang' } });
+    process.env.AWS_ENDPOINT_URL_FIREHOSE = proxy.url;
+    resetClients();
+    try {
+      const started = Date.now();
+      // 4.5 s left, 3 s margin: the hook's calls are aborted at ~1.5 s, whatever the per-attempt timeout (10 s).
+      const result = await invoke(event, 4_500);
+      expect(Date.now() - started).toBeLessThan(3_500);
+      expect(proxy.requests.length).toBeGreaterThan(0);
+      const failed = result.records.filter((r) => r.result === 'ProcessingFailed');
+      expect(failed.length).toBeGreaterThan(0);
+      for (const r of failed) expect(r.data).toBe(event.records.find((e) => e.recordId === r.recordId)!.data);
+      expect(result.records.some((r) => r.result === 'Dropped')).toBe(false);
+      expect(result.records.map((r) => r.recordId)).toEqual(event.records.map((r) => r.recordId));
+      expect(responseBytes(result)).toBeLessThanOrEqual(6_000_000);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_FIREHOSE = fake.endpoint;
+      resetClients();
+      await proxy.close();
+    }
+  });
+
   it('putRecordsReliably splits at 500 records per call', async () => {
     const entries = Array.from({ length: 1_201 }, (_, i) => ({ data: Buffer.from(`entry ${i}`) }));
     const report = await putRecordsReliably({ service: 'firehose', deliveryStreamName: STREAM }, entries, {
       deadline: Date.now() + 10_000,
     });
     expect(report.failed.size).toBe(0);
-    expect(fake.calls.map((c) => c.records)).toEqual([500, 500, 201]);
+    // Calls run concurrently: their arrival order at the fake is not fixed.
+    expect(fake.calls.map((c) => c.records).sort((a, b) => b - a)).toEqual([500, 500, 201]);
     expect(fake.records(STREAM).map(String).sort()).toEqual(entries.map((e) => String(e.data)).sort());
   });
 
