@@ -7,7 +7,9 @@
  * 4. reads each shard back with GetShardIterator/GetRecords in batches of 1,000, shapes every batch exactly as
  *    Lambda's event source mapping does, and invokes kinesis-to-s3 (re-reading from the reported sequence
  *    number on a partial batch failure, as the mapping would);
- * 5. prints what landed (keys, record counts, the folder on disk), then runs the other functions' demos.
+ * 5. prints what landed (keys, record counts, the files on disk), then runs the other functions' demos.
+ *
+ * Output stays within 100 columns (scripts/lib/table.ts; long sequence numbers in keys are shortened).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -20,6 +22,7 @@ import { lambdaContext, listShardIds, readShard, toLambdaEvent } from '../test/s
 import { createBucket, listKeys, readLines } from '../test/support/s3';
 import type { Demo } from './demo/context';
 import { repoRoot } from './lib/functions';
+import { type Row, shortenDigits, table } from './lib/table';
 
 const STREAM = 'kinesis-lambda-kit-demo';
 const BUCKET = 'kinesis-lambda-kit-demo';
@@ -41,10 +44,9 @@ Object.assign(process.env, emulators.env, {
   DEAD_LETTER_PREFIX: 'dead-letter',
 });
 console.log(
-  'Emulators up:',
-  Object.entries(emulators.endpoints)
-    .map(([name, url]) => `${name} ${url}`)
-    .join(', '),
+  `Emulators up, on 127.0.0.1 ports:\n  ${Object.entries(emulators.endpoints)
+    .map(([name, url]) => `${name} ${new URL(url).port}`)
+    .join(', ')}`,
 );
 
 try {
@@ -84,13 +86,14 @@ try {
       throw new Error(`PutRecords failed for ${result.FailedRecordCount} records`);
   }
   console.log(
-    `\nProduced ${USER_RECORDS} user records in ${blobs.length} KPL aggregates (+${POISON_RECORDS} poison records) with ${apiCalls} PutRecords call(s)`,
+    `\nProduced ${USER_RECORDS} user records in ${blobs.length} KPL aggregates ` +
+      `(+${POISON_RECORDS} poison records) with ${apiCalls} PutRecords call(s)`,
   );
 
   // ---- consume, as the event source mapping would ---------------------------------------------------------------
   const { handler } = await import('../functions/kinesis-to-s3/handler');
   const streamArn = `arn:aws:kinesis:us-east-1:000000000000:stream/${STREAM}`;
-  const rows: Array<Record<string, string | number>> = [];
+  const rows: Row[] = [];
   for (const shardId of await listShardIds(kinesis, STREAM)) {
     let after: string | undefined;
     let at: string | undefined;
@@ -125,27 +128,39 @@ try {
     });
   }
   console.log('\nkinesis-to-s3 invocations');
-  console.table(rows);
+  console.log(table(rows));
 
   // ---- what landed ----------------------------------------------------------------------------------------------
-  const landed: Array<Record<string, string | number>> = [];
+  const landed: Array<{ key: string; records: number }> = [];
   let delivered = 0;
+  let deadLettered = 0;
   for (const key of await listKeys(s3Client(), BUCKET)) {
     const lines = await readLines(s3Client(), BUCKET, key);
     if (key.startsWith('orders/')) delivered += lines.length;
+    if (key.startsWith('dead-letter/')) deadLettered += lines.length;
     landed.push({ key, records: lines.length });
   }
-  console.log(`\nObjects in s3://${BUCKET}`);
-  console.table(landed);
-  const deadLettered = landed
-    .filter((row) => String(row.key).startsWith('dead-letter/'))
-    .reduce((n, row) => n + Number(row.records), 0);
+  // Grouped by folder; the file names' sequence numbers (56 digits each) shortened to their ends.
+  console.log(`\nObjects in s3://${BUCKET} (sequence numbers in names shortened: 4968…7410)`);
+  const folders = new Map<string, Row[]>();
+  for (const { key, records } of landed) {
+    const slash = key.lastIndexOf('/') + 1;
+    const folder = key.slice(0, slash);
+    folders.set(folder, [
+      ...(folders.get(folder) ?? []),
+      { object: shortenDigits(key.slice(slash)), records },
+    ]);
+  }
+  for (const [folder, objects] of folders) console.log(`  ${folder}\n${table(objects, { indent: '    ' })}`);
   console.log(
-    `Delivered ${delivered}/${USER_RECORDS} user records; dead-lettered ${deadLettered}/${POISON_RECORDS} poison records (with reason and coordinates).`,
+    `Delivered ${delivered}/${USER_RECORDS} user records; dead-lettered ${deadLettered}/${POISON_RECORDS} ` +
+      'poison records (with reason and coordinates).',
   );
-  console.log(
-    `On disk: ${relative(process.cwd(), join(s3Directory, BUCKET)) || '.'} (s3rver's folder; the .gz files are the objects)`,
-  );
+  // s3rver keeps each object as <key>._S3rver_object (its bytes as written: gzip for .gz keys).
+  const bucketDir = relative(process.cwd(), join(s3Directory, BUCKET)) || '.';
+  const firstFolder = [...folders.keys()].find((folder) => folder.startsWith('orders/'));
+  console.log(`On disk: ${bucketDir}/<key>._S3rver_object (s3rver's layout), e.g.`);
+  if (firstFolder) console.log(`  zcat ${bucketDir}/${firstFolder}*.gz._S3rver_object | head -2`);
   if (delivered !== USER_RECORDS || deadLettered !== POISON_RECORDS) {
     throw new Error('Record counts do not add up: something was lost or duplicated');
   }

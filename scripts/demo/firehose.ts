@@ -14,6 +14,7 @@ import { cloudWatchLogsPayload, logEvents } from '../../test/support/cloudwatch-
 import { fakeContext, firehoseEvent } from '../../test/support/firehose-events';
 import { startFirehoseFake } from '../../test/support/firehose-fake';
 import { functionNames, repoRoot } from '../lib/functions';
+import { type Row, table } from '../lib/table';
 import type { Demo } from './context';
 
 type FirehoseHandler = (
@@ -29,6 +30,29 @@ const DEMO_ENV: Record<string, Record<string, string>> = {
   },
   'firehose-kinesis-source': { ADD_METADATA: 'true' },
 };
+
+/**
+ * What each sample event holds on purpose to show a failure path (see each function's README), so the table can
+ * tell those rows from real problems.
+ */
+const DELIBERATE: Record<string, { Dropped?: number; ProcessingFailed?: number; note: string }> = {
+  'firehose-apache-log-to-csv': { ProcessingFailed: 1, note: 'time not in [ ]' },
+  'firehose-apache-log-to-json': { ProcessingFailed: 1, note: 'time not in [ ]' },
+  'firehose-cloudwatch-logs-processor': { Dropped: 1, note: 'CONTROL_MESSAGE' },
+  'firehose-json-partitioner': { ProcessingFailed: 1, note: 'no customer.id' },
+  'firehose-syslog-to-csv': { ProcessingFailed: 1, note: 'bad PRI <200>' },
+  'firehose-syslog-to-json': { ProcessingFailed: 1, note: 'bad PRI <200>' },
+};
+
+/** The row's note: the sample's deliberate bad input when the counts are the expected ones, else a warning. */
+function note(name: string, counts: { Dropped: number; ProcessingFailed: number }): string {
+  const expected = DELIBERATE[name];
+  const dropped = expected?.Dropped ?? 0;
+  const failed = expected?.ProcessingFailed ?? 0;
+  if (counts.Dropped === dropped && counts.ProcessingFailed === failed)
+    return expected ? `* ${expected.note}` : '';
+  return `UNEXPECTED (sample: ${dropped} Dropped, ${failed} failed)`;
+}
 
 async function withEnv<T>(values: Record<string, string>, run: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
@@ -63,12 +87,27 @@ function summarise(event: FirehoseTransformationEvent, result: FirehoseTransform
   };
 }
 
+/** A table row within 100 columns: the name without its firehose- prefix, short headings, the note. */
+function tableRow(name: string, s: ReturnType<typeof summarise>): Row {
+  return {
+    blueprint: name.replace(/^firehose-/, ''),
+    in: s['records in'],
+    Ok: s.Ok,
+    Dropped: s.Dropped,
+    Failed: s.ProcessingFailed,
+    'bytes in': s['bytes in'],
+    out: s['bytes out (Ok)'],
+    keys: s.partitions || undefined,
+    note: note(name, s),
+  };
+}
+
 export const demo: Demo = async () => {
-  const rows: Record<string, ReturnType<typeof summarise> | { note: string }> = {};
+  const rows: Row[] = [];
   for (const name of functionNames().filter((n) => n.startsWith('firehose-'))) {
     const eventFile = join(repoRoot, 'events', `${name}.json`);
     if (!existsSync(eventFile)) {
-      rows[name] = { note: `no events/${name}.json` };
+      rows.push({ blueprint: name.replace(/^firehose-/, ''), note: `no events/${name}.json` });
       continue;
     }
     const event = JSON.parse(readFileSync(eventFile, 'utf8')) as FirehoseTransformationEvent;
@@ -76,13 +115,18 @@ export const demo: Demo = async () => {
       const result = await withEnv(DEMO_ENV[name] ?? {}, async () =>
         (await loadHandler(name))(event, fakeContext(300_000, name)),
       );
-      rows[name] = summarise(event, result);
+      rows.push(tableRow(name, summarise(event, result)));
     } catch (error) {
-      rows[name] = { note: `failed: ${(error as Error).message}` };
+      rows.push({
+        blueprint: name.replace(/^firehose-/, ''),
+        note: `threw ${(error as Error).name}`,
+      });
     }
   }
   console.log('\nFirehose blueprints on their sample events');
-  console.table(rows);
+  console.log(table(rows));
+  console.log('  Failed: ProcessingFailed; out: bytes of the Ok records; keys: distinct partition keys');
+  console.log("  * deliberate: the sample event holds it to show that path (see the blueprint's README)");
 
   // Re-ingestion: ~5.4 MB of gzip CloudWatch Logs in, ~11 MB of lines out; what does not fit goes back in.
   const fake = await startFirehoseFake({ deliveryStreams: ['demo-cloudwatch-logs'] });
@@ -98,9 +142,10 @@ export const demo: Demo = async () => {
     const result = await handler(event, fakeContext(300_000, 'firehose-cloudwatch-logs-processor'));
     const s = summarise(event, result);
     console.log(
-      `\nCloudWatch Logs processor, oversized batch: ${s['records in']} records in, ${s.Ok} Ok inline, ` +
-        `${s.Dropped} re-ingested as ${fake.records('demo-cloudwatch-logs').length} smaller CloudWatch Logs records ` +
-        `in ${fake.calls.length} PutRecordBatch call(s), ${s.ProcessingFailed} ProcessingFailed; ` +
+      `\nCloudWatch Logs processor, oversized batch: ${s['records in']} records in, ${s.Ok} Ok inline,\n` +
+        `  ${s.Dropped} re-ingested as ${fake.records('demo-cloudwatch-logs').length} smaller CloudWatch Logs ` +
+        `records in ${fake.calls.length} PutRecordBatch call(s),\n` +
+        `  ${s.ProcessingFailed} ProcessingFailed; ` +
         `response ${responseBytes(result).toLocaleString('en-US')} bytes (limit 6,000,000)`,
     );
   } finally {
