@@ -252,7 +252,10 @@ export interface Summary {
   'shard-hours': number;
   'scaling ops': number;
   'max ops / 24h': number;
-  'limit violations': number;
+  /** UpdateShardCount calls AWS would refuse (the 24 h budget, the 2x / half rule, UPDATING). */
+  'refused calls': number;
+  /** Scalings to a count outside the policy's [min, max] (when given). */
+  'outside min/max': number;
   invocations: number;
 }
 
@@ -279,7 +282,8 @@ export function summarise(result: SimulationResult, bounds?: { min: number; max:
     'shard-hours': Math.round(minutes.reduce((sum, m) => sum + m.shards, 0) / 60),
     'scaling ops': result.operations.length,
     'max ops / 24h': maxOps,
-    'limit violations': result.rejected.length + outOfBounds,
+    'refused calls': result.rejected.length,
+    'outside min/max': outOfBounds,
     invocations: result.invocations,
   };
 }

@@ -1,8 +1,8 @@
 /**
- * The two controllers the simulator compares.
- *   ours    functions/shard-autoscaler: its alarms (from the policy), measureDemand() and decide(), with the
- *           handler's checks (UPDATING re-arms, stale deliveries ignored, holds that can change re-arm).
- *   anchor  aws-samples/kinesis-auto-scaling: 300 s periods, scale up at >= 0.75 on 5 of 5, down at < 0.25 on
+ * The two controllers the simulator compares, named as the shard-autoscaler README's table names them.
+ *   ours    "this policy": functions/shard-autoscaler's alarms (from the policy), measureDemand() and decide(),
+ *           with the handler's checks (UPDATING re-arms, stale deliveries ignored, holds that can change re-arm).
+ *   anchor  "AWS sample": aws-samples/kinesis-auto-scaling: 300 s periods, scale up at >= 0.75 on 5 of 5, down at < 0.25 on
  *           57 of 60; double or halve (integer halving: 5 -> 2); on any refused call it sets the alarm to OK
  *           so it fires again; the scale-down threshold is -1 at one shard; no maximum.
  */
@@ -33,7 +33,7 @@ export function ours(policy: ScalingPolicy): Controller & { policy: ScalingPolic
     },
   });
   return {
-    name: 'ours',
+    name: 'this policy',
     policy,
     initialAlarms: alarms,
     onAlarm(world: World, direction: Direction, changedAtMs: number) {
@@ -77,7 +77,7 @@ export function anchor(): Controller {
     },
   });
   return {
-    name: 'anchor (double/halve)',
+    name: 'AWS sample',
     initialAlarms: alarms,
     onAlarm(world: World, direction: Direction, changedAtMs: number) {
       if (lastScaled !== undefined && changedAtMs <= lastScaled) {

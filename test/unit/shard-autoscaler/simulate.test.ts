@@ -53,7 +53,8 @@ describe('simulate', () => {
     const policy = resolvePolicy({ streamName: 't', maxShards: 32 });
     const ourRun = simulate(trace, ours(policy), 3);
     const summary = summarise(ourRun, { min: policy.minShards, max: policy.maxShards });
-    expect(summary['limit violations']).toBe(0);
+    expect(summary['refused calls']).toBe(0);
+    expect(summary['outside min/max']).toBe(0);
     expect(summary['max ops / 24h']).toBeLessThanOrEqual(10);
     expect(Math.max(...ourRun.minutes.map((m) => m.shards))).toBeGreaterThanOrEqual(20);
     expect(ourRun.minutes.at(-1)!.shards).toBeLessThanOrEqual(2);
@@ -76,7 +77,7 @@ describe('simulate', () => {
     ];
     const svg = await renderChart('tiny', ['subtitle'], results);
     expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('ours: shards');
-    expect(svg).toContain('anchor (double/halve): shards');
+    expect(svg).toContain('this policy: shards');
+    expect(svg).toContain('AWS sample: shards');
   });
 });
