@@ -73,8 +73,10 @@ export const config = defineConfig((env) => {
     'PARTITION_KEY',
     env.string('PARTITION_KEY', { describe: 'set, e.g. pk={deviceId}' }),
   );
+  // `none` (or unset): the table has a partition key only.
   const sortText = env.optionalString('SORT_KEY');
-  const sortKey = sortText === undefined ? undefined : keySpec('SORT_KEY', sortText);
+  const sortKey =
+    sortText === undefined || sortText.toLowerCase() === 'none' ? undefined : keySpec('SORT_KEY', sortText);
   if (sortKey?.attribute === partitionKey.attribute) {
     throw new ConfigError('SORT_KEY', 'an attribute other than the partition key', sortText);
   }
