@@ -59,6 +59,24 @@ describe('packaged CloudFormation', () => {
     ).toBeGreaterThanOrEqual(86400);
   });
 
+  it('lets kinesis-to-s3 write with SSE=aws:kms: a data key through S3 only, when SSE is aws:kms', () => {
+    const statements = (
+      template.Resources.KinesisToS3Role!.Properties!.Policies as Array<{
+        PolicyDocument: { Statement: unknown[] };
+      }>
+    )[0]!.PolicyDocument.Statement;
+    const kms = statements.find((s) => JSON.stringify(s).includes('kms:GenerateDataKey')) as {
+      'Fn::If': [string, { Action: string; Condition: unknown }, unknown];
+    };
+    expect(kms['Fn::If'][0]).toBe('KinesisToS3SseKms');
+    expect(kms['Fn::If'][1].Action).toBe('kms:GenerateDataKey');
+    expect(JSON.stringify(kms['Fn::If'][1].Condition)).toContain('s3.${AWS::Region}.amazonaws.com');
+    // SSE read as the function reads it: the shell's value first, AES256 by default.
+    expect((template as { Conditions?: Record<string, unknown> }).Conditions!.KinesisToS3SseKms).toEqual({
+      'Fn::Equals': [process.env.SSE || 'AES256', 'aws:kms'],
+    });
+  });
+
   it('maps kinesis-to-s3 with partial batch responses, bisecting, bounded retries and an on-failure destination', () => {
     const mapping = Object.values(template.Resources).find(
       (resource) =>
