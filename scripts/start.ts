@@ -168,6 +168,7 @@ try {
   // ---- the other functions' demos -------------------------------------------------------------------------------
   const demos: Array<[string, () => Promise<{ demo: Demo }>]> = [
     // Each area adds its demo here: ['name', () => import('./demo/<name>')],
+    ['kinesis-to-dynamodb', () => import('./demo/kinesis-to-dynamodb')],
     ['firehose', () => import('./demo/firehose')],
     ['shard-autoscaler', () => import('./demo/shard-autoscaler')],
   ];
