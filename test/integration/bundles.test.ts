@@ -5,11 +5,12 @@
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction } from '../../scripts/build';
 import { functionNames, repoRoot } from '../../scripts/lib/functions';
-import { s3Client } from '../../shared/aws/clients';
-import { sampleEventBuckets, sampleEventEnv } from '../support/function-env';
+import { s3Client, snsClient } from '../../shared/aws/clients';
+import { sampleEventBuckets, sampleEventEnv, sampleEventTopics } from '../support/function-env';
 import { type ProcessResult, runProcess } from '../support/process';
 import { createBucket } from '../support/s3';
 
@@ -41,6 +42,7 @@ function runBundle(name: string): Promise<ProcessResult> {
 
 beforeAll(async () => {
   for (const bucket of sampleEventBuckets) await createBucket(s3Client(), bucket).catch(() => undefined);
+  for (const topic of sampleEventTopics) await snsClient().send(new CreateTopicCommand({ Name: topic }));
 }, 60_000);
 
 describe('self-contained bundles (npm run build)', () => {

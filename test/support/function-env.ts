@@ -4,6 +4,11 @@
  */
 export const sampleEventEnv: Record<string, Record<string, string>> = {
   'kinesis-to-s3': { BUCKET_NAME: 'bundle-check', KEY_PREFIX: 'bundle' },
+  // The topic is created on fauxqs before the sample events run (sampleEventTopics).
+  'kinesis-to-sns': {
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bundle-check-alerts',
+    DEAD_LETTER_BUCKET: 'bundle-check',
+  },
   // No CloudWatch emulator here: DRY_RUN against a stream kinesalite doesn't have ends in a caught, reported error.
   'shard-autoscaler': {
     DRY_RUN: 'true',
@@ -14,3 +19,6 @@ export const sampleEventEnv: Record<string, Record<string, string>> = {
 
 /** Buckets to create before the sample events run. */
 export const sampleEventBuckets = ['bundle-check'];
+
+/** SNS topics (names) to create on fauxqs before the sample events run. */
+export const sampleEventTopics = ['bundle-check-alerts'];
