@@ -17,6 +17,7 @@ import { startEmulators } from '../test/support/emulators';
 import { createBucket, listKeys } from '../test/support/s3';
 import { functionNames, repoRoot } from './lib/functions';
 import { invokeSummary, lastJsonDocument } from './lib/invoke-summary';
+import { setUpKinesisToDynamoDb } from './lib/kinesis-to-dynamodb-local';
 import { setUpShardAutoscaler } from './lib/shard-autoscaler-local';
 
 const USAGE = 'npm run invoke -- <function> [--path <event.json>] [--emulators]';
@@ -65,6 +66,10 @@ if (emulators) {
 const autoscaler =
   emulators && name === 'shard-autoscaler' ? await setUpShardAutoscaler(emulators, eventPath) : undefined;
 Object.assign(env, autoscaler?.env);
+// kinesis-to-dynamodb's table, with the bucket above for dead letters (scripts/lib/kinesis-to-dynamodb-local.ts).
+const dynamodbTable =
+  emulators && name === 'kinesis-to-dynamodb' ? await setUpKinesisToDynamoDb(bucket!) : undefined;
+Object.assign(env, dynamodbTable?.env);
 
 const child = spawn('npx', ['serverless', 'invoke', 'local', '--function', name, '--path', eventPath], {
   cwd: repoRoot,
@@ -79,6 +84,7 @@ child.stdout.on('data', (chunk: Buffer) => {
 });
 let code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? 1)));
 await autoscaler?.stop();
+await dynamodbTable?.stop();
 const summary = invokeSummary(name, JSON.parse(readFileSync(eventPath, 'utf8')), lastJsonDocument(output));
 const keys = bucket ? await listKeys(s3Client(), bucket) : [];
 if (keys.length > 0) {
