@@ -9,10 +9,16 @@ import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction } from '../../scripts/build';
 import { functionNames, repoRoot } from '../../scripts/lib/functions';
-import { s3Client, snsClient } from '../../shared/aws/clients';
-import { sampleEventBuckets, sampleEventEnv, sampleEventTopics } from '../support/function-env';
+import { dynamoDbClient, s3Client, snsClient } from '../../shared/aws/clients';
+import {
+  sampleEventBuckets,
+  sampleEventEnv,
+  sampleEventTables,
+  sampleEventTopics,
+} from '../support/function-env';
 import { type ProcessResult, runProcess } from '../support/process';
 import { createBucket } from '../support/s3';
+import { createTable } from '../support/dynamodb';
 
 const outRoot = mkdtempSync(join(tmpdir(), 'klk-dist-'));
 
@@ -43,6 +49,7 @@ function runBundle(name: string): Promise<ProcessResult> {
 beforeAll(async () => {
   for (const bucket of sampleEventBuckets) await createBucket(s3Client(), bucket).catch(() => undefined);
   for (const topic of sampleEventTopics) await snsClient().send(new CreateTopicCommand({ Name: topic }));
+  for (const table of sampleEventTables) await createTable(dynamoDbClient(), table);
 }, 60_000);
 
 describe('self-contained bundles (npm run build)', () => {

@@ -4,6 +4,13 @@
  */
 export const sampleEventEnv: Record<string, Record<string, string>> = {
   'kinesis-to-s3': { BUCKET_NAME: 'bundle-check', KEY_PREFIX: 'bundle' },
+  // The table is created on dynalite before the sample events run (sampleEventTables).
+  'kinesis-to-dynamodb': {
+    TABLE_NAME: 'bundle-check',
+    PARTITION_KEY: 'pk={deviceId}',
+    SORT_KEY: 'sk={ts}',
+    DEAD_LETTER_BUCKET: 'bundle-check',
+  },
   // The topic is created on fauxqs before the sample events run (sampleEventTopics).
   'kinesis-to-sns': {
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bundle-check-alerts',
@@ -16,6 +23,9 @@ export const sampleEventEnv: Record<string, Record<string, string>> = {
     AUTOSCALED_STREAMS: 'kinesis-lambda-kit-dev-autoscaled',
   },
 };
+
+/** DynamoDB tables (names, keys pk and sk: strings) to create on dynalite before the sample events run. */
+export const sampleEventTables = ['bundle-check'];
 
 /** Buckets to create before the sample events run. */
 export const sampleEventBuckets = ['bundle-check'];

@@ -13,7 +13,7 @@ import { aggregate } from '../../../shared/kpl';
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../../support/fault-proxy';
 import { lambdaContext, plainEvent } from '../../support/kinesis-events';
 import { createBucket } from '../../support/s3';
-import { createTable, scanAll } from './tables';
+import { createTable, scanAll } from '../../support/dynamodb';
 
 const BUCKET = 'kinesis-to-dynamodb-faults';
 const TIMEOUT_MS = 3_000;

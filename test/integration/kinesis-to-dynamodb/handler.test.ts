@@ -21,7 +21,7 @@ import {
   toLambdaEvent,
 } from '../../support/kinesis-events';
 import { createBucket, listKeys, readLines } from '../../support/s3';
-import { countCalls, createTable, scanAll } from './tables';
+import { countCalls, createTable, scanAll } from '../../support/dynamodb';
 
 const STREAM = 'readings-to-dynamodb';
 const TABLE = 'kinesis-to-dynamodb-it';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '../../../shared/aws/clients';
 import { lastJson, runServerless } from '../../support/serverless-cli';
-import { createTable, scanAll } from './tables';
+import { createTable, scanAll } from '../../support/dynamodb';
 
 describe('serverless invoke local: kinesis-to-dynamodb', () => {
   it('runs the sample event through the bundled handler and writes the items to dynalite', async () => {

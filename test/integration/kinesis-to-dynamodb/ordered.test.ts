@@ -13,7 +13,7 @@ import { aggregate } from '../../../shared/kpl';
 import { streamPosition } from '../../../shared/sinks/dynamodb';
 import { lambdaContext } from '../../support/kinesis-events';
 import { createBucket } from '../../support/s3';
-import { countCalls, createTable, scanAll } from './tables';
+import { countCalls, createTable, scanAll } from '../../support/dynamodb';
 
 const TABLE = 'kinesis-to-dynamodb-ordered';
 const BUCKET = 'kinesis-to-dynamodb-ordered-dlq';

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '../../../shared/aws/clients';
 import type { RecordCoordinates } from '../../../shared/kinesis/types';
 import { createDynamoDbSink, type DynamoDbItem } from '../../../shared/sinks/dynamodb';
-import { countCalls, createTable, scanAll } from './tables';
+import { countCalls, createTable, scanAll } from '../../support/dynamodb';
 
 const TABLE = 'dynamodb-sink-it';
 const context = { remainingTimeMs: () => 30_000 };

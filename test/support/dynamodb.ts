@@ -1,4 +1,4 @@
-/** DynamoDB helpers for the kinesis-to-dynamodb tests: tables on dynalite, full scans, call counting. */
+/** DynamoDB helpers for tests and scripts: tables on dynalite, full scans, call counting. */
 import {
   type AttributeValue,
   CreateTableCommand,
