@@ -169,6 +169,7 @@ try {
   const demos: Array<[string, () => Promise<{ demo: Demo }>]> = [
     // Each area adds its demo here: ['name', () => import('./demo/<name>')],
     ['kinesis-to-dynamodb', () => import('./demo/kinesis-to-dynamodb')],
+    ['kinesis-to-sns', () => import('./demo/kinesis-to-sns')],
     ['firehose', () => import('./demo/firehose')],
     ['shard-autoscaler', () => import('./demo/shard-autoscaler')],
   ];

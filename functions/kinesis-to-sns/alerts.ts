@@ -84,8 +84,8 @@ export function notificationOf(alert: CollapsedAlert, fifo: boolean): SnsNotific
     count === 1
       ? match.message
       : `${match.message}\n\n-- ${count} records matched rule ${rule.name} in this batch` +
-        `${rule.groupBy ? ` for ${rule.groupBy.join('.')}=${JSON.stringify(match.group)}` : ''}; ` +
-        `first ${position(first)}, last ${position(last)}`;
+        `${rule.groupBy ? ` (${rule.groupBy.join('.')}=${JSON.stringify(match.group)})` : ''}\n` +
+        `first: ${position(first)}\nlast:  ${position(last)}`;
   const notification: SnsNotification = {
     subject: count === 1 ? match.subject : `${match.subject} (x${count})`,
     message,

@@ -70,7 +70,7 @@ describe('kinesis-to-sns on fauxqs', () => {
     const [errors, slow, admin] = arrived;
     expect(errors!.subject).toBe('ERROR on web-2: checkout (x2)');
     expect(errors!.message).toMatch(
-      /^checkout on web-2 logged ERROR: payment gateway timeout\n\n-- 2 records matched rule error-burst in this batch for host="web-2"; first 2025-11-22T02:00:01\.125Z shardId-000000000000 49658520563826370318512419245619126363303646651486863362\/0, last 2025-11-22T02:00:01\.125Z shardId-000000000000 \d+\/1$/,
+      /^checkout on web-2 logged ERROR: payment gateway timeout\n\n-- 2 records matched rule error-burst in this batch \(host="web-2"\)\nfirst: 2025-11-22T02:00:01\.125Z shardId-000000000000 49658520563826370318512419245619126363303646651486863362\/0\nlast: {2}2025-11-22T02:00:01\.125Z shardId-000000000000 \d+\/1$/,
     );
     expect(errors!.attributes).toEqual({
       rule: 'error-burst',

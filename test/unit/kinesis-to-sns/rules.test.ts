@@ -128,7 +128,7 @@ describe('matching and collapsing', () => {
     const grouped = notificationOf(alerts[0]!, true);
     expect(grouped.subject).toBe('E a (x2)');
     expect(grouped.message).toMatch(
-      /\n\n-- 2 records matched rule grouped in this batch for host="a"; first 2025-11-22T02:00:00.000Z shardId-000000000001 10\/0, last 2025-11-22T02:00:00.000Z shardId-000000000001 11\/0$/,
+      /\n\n-- 2 records matched rule grouped in this batch \(host="a"\)\nfirst: 2025-11-22T02:00:00.000Z shardId-000000000001 10\/0\nlast: {2}2025-11-22T02:00:00.000Z shardId-000000000001 11\/0$/,
     );
     expect(grouped.attributes).toEqual({ rule: 'grouped', severity: 'high', stream: 'app-logs', count: 2 });
     expect(grouped.groupId).toBe('a');
