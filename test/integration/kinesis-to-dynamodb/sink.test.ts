@@ -4,11 +4,14 @@
  * everything, and a rejected latest record leaves the older record of its key written.
  */
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '../../../shared/aws/clients';
 import type { RecordCoordinates } from '../../../shared/kinesis/types';
 import { createDynamoDbSink, type DynamoDbItem } from '../../../shared/sinks/dynamodb';
 import { countCalls, createTable, scanAll } from '../../support/dynamodb';
+import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy';
 
 const TABLE = 'dynamodb-sink-it';
 const context = { remainingTimeMs: () => 30_000 };
@@ -22,7 +25,12 @@ const at = (i: number): RecordCoordinates => ({
 });
 const items = (values: DynamoDbItem[]) => values.map((value, i) => ({ coordinates: at(i), value }));
 
-beforeAll(() => createTable(dynamoDbClient(), TABLE, false));
+let proxy: FaultProxy;
+beforeAll(async () => {
+  await createTable(dynamoDbClient(), TABLE, false);
+  proxy = await startFaultProxy(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
+});
+afterAll(() => proxy.close());
 
 describe('DynamoDB sink', () => {
   it('isolates an item DynamoDB refuses with single puts: it is rejected, the rest land', async () => {
@@ -87,5 +95,53 @@ describe('DynamoDB sink', () => {
     expect(counts).toEqual({ BatchWriteItemCommand: 1 });
     // dynalite, which enforces the limit too, took the 409,600-byte one.
     expect((await scanAll(dynamoDbClient(), TABLE)).some((item) => item.pk!.S === 'ok')).toBe(true);
+  });
+
+  it('maps UnprocessedItems back by key even when DynamoDB answers a number key in its normal form', async () => {
+    const numbered = 'dynamodb-sink-numbered';
+    await dynamoDbClient().send(
+      new CreateTableCommand({
+        TableName: numbered,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'N' },
+        ],
+        ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+      }),
+    );
+    // Every request that holds sk 2.50 is answered with that put unprocessed, its number written `2.5`.
+    const fault = { kind: 'respond' as const, status: 200, body: '' };
+    proxy.add({
+      match: (request) => {
+        const body = JSON.parse(request.body.toString('utf8'));
+        const puts = body.RequestItems?.[numbered] as Array<{ PutRequest: { Item: { sk: { N: string } } } }>;
+        const held = puts?.filter((put) => put.PutRequest.Item.sk.N === '2.50');
+        if (!held?.length) return false;
+        for (const put of held) put.PutRequest.Item.sk.N = '2.5';
+        fault.body = JSON.stringify({ UnprocessedItems: { [numbered]: held } });
+        return true;
+      },
+      fault,
+    });
+    const viaProxy = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: proxy.url, maxAttempts: 1 }),
+      {
+        unmarshallOptions: { wrapNumbers: true },
+      },
+    );
+    const sink = createDynamoDbSink({ tableName: numbered, keyAttributes: ['pk', 'sk'], client: viaProxy });
+    const ends = Date.now() + 1_500;
+    const result = await sink.write(
+      items(['1', '2.50', '3e0'].map((sk) => ({ pk: 'a', sk: new NumberValue(sk) }))),
+      { remainingTimeMs: () => Math.max(0, ends - Date.now()) },
+    );
+    // Only the put DynamoDB kept unprocessed comes back failed; it was retried until the budget ran out.
+    expect(result).toEqual({ failed: [1], rejected: [] });
+    expect(proxy.requests.filter((request) => request.fault === 'respond').length).toBeGreaterThan(1);
+    proxy.clear();
   });
 });
