@@ -11,6 +11,8 @@ export const sampleEventEnv: Record<string, Record<string, string>> = {
     SORT_KEY: 'sk={ts}',
     DEAD_LETTER_BUCKET: 'bundle-check',
   },
+  // OPENSEARCH_ENDPOINT (the OpenSearch fake) comes with the emulators' variables.
+  'kinesis-to-opensearch': { OPENSEARCH_DEAD_LETTER_BUCKET: 'bundle-check' },
   // The topic is created on fauxqs before the sample events run (sampleEventTopics).
   'kinesis-to-sns': {
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bundle-check-alerts',
