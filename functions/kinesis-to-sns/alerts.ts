@@ -22,7 +22,12 @@ import type {
 import { maskedMessage } from '../../shared/middleware/errors';
 import { logger, MetricUnit, metrics } from '../../shared/middleware/observability';
 import { mapWithConcurrency } from '../../shared/sinks/concurrency';
-import { type PublishOutcome, publishNotifications, type SnsNotification } from '../../shared/sinks/sns';
+import {
+  type PublishOutcome,
+  publishNotifications,
+  type SnsNotification,
+  type SnsPublishOptions,
+} from '../../shared/sinks/sns';
 import type { Rule } from './rules';
 import { createSuppression, suppressionKey } from './suppression';
 import type { AlertMatch } from './transform';
@@ -32,8 +37,11 @@ export interface AlertSinkOptions {
   rules: readonly Rule[];
   maxRequestBytes?: number;
   suppression?: { tableName: string; windowMs: number; now?: () => number };
-  /** Passed to publishNotifications (tests shorten the backoff). */
-  publish?: { baseBackoffMs?: number; maxBackoffMs?: number; minRoundMs?: number; concurrency?: number };
+  /** Passed to publishNotifications (tests shorten the backoff; the bench brings its own client). */
+  publish?: Pick<
+    SnsPublishOptions,
+    'baseBackoffMs' | 'maxBackoffMs' | 'minRoundMs' | 'concurrency' | 'client'
+  >;
 }
 
 export interface CollapsedAlert {
