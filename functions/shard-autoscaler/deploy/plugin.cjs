@@ -14,7 +14,7 @@
  * topics (Fn::If / Ref), which only a deployed stack has; osls would look them up in CloudFormation and fails
  * offline ("Unsupported environment variable format"). A value set in the environment is taken as it is
  * (`${env:VAR, ...}` in serverless.yml); otherwise a CloudFormation value is empty for the local run (no alarm
- * actions, no notifications), and the run says so.
+ * actions, no notifications), and the run says so: only when the invoked function is the autoscaler.
  */
 const { alarmResources, consumerConcurrencyStatement } = require('./resources.cjs');
 
@@ -23,8 +23,9 @@ const ROLE_POLICY = 'shard-autoscaler';
 const HANDLER_PREFIX = 'functions/shard-autoscaler/';
 
 class ShardAutoscalerAlarms {
-  constructor(serverless) {
+  constructor(serverless, options) {
     this.serverless = serverless;
+    this.options = options ?? {};
     this.hooks = {
       // Before any command's lifecycle, once serverless.yml's variables are resolved.
       initialize: () => this.localEnvironment(),
@@ -38,19 +39,19 @@ class ShardAutoscalerAlarms {
   localEnvironment() {
     const commands = this.serverless.processedInput?.commands ?? [];
     if (commands.join(' ') !== 'invoke local') return;
-    const functions = this.serverless.service.functions ?? {};
-    for (const [name, definition] of Object.entries(functions)) {
-      if (!String(definition?.handler ?? '').startsWith(HANDLER_PREFIX)) continue;
-      const environment = definition.environment ?? {};
-      const emptied = Object.keys(environment).filter(
-        (key) => typeof environment[key] === 'object' && environment[key] !== null,
+    // Only when the invoked function is the autoscaler: another function's run has nothing to do with these values.
+    const name = this.options.function;
+    const definition = name === undefined ? undefined : this.serverless.service.functions?.[name];
+    if (!String(definition?.handler ?? '').startsWith(HANDLER_PREFIX)) return;
+    const environment = definition.environment ?? {};
+    const emptied = Object.keys(environment).filter(
+      (key) => typeof environment[key] === 'object' && environment[key] !== null,
+    );
+    for (const key of emptied) environment[key] = '';
+    if (emptied.length > 0) {
+      this.serverless.cli?.log?.(
+        `${name}: ${emptied.join(', ')} empty for invoke local (values of the deployed stack; set them in the environment to use others)`,
       );
-      for (const key of emptied) environment[key] = '';
-      if (emptied.length > 0) {
-        this.serverless.cli?.log?.(
-          `${name}: ${emptied.join(', ')} empty for invoke local (values of the deployed stack; set them in the environment to use others)`,
-        );
-      }
     }
   }
 
