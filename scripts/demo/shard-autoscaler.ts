@@ -16,9 +16,24 @@ import {
   snsAlarmEvent,
   startAutoscalerWorld,
 } from '../../test/support/shard-autoscaler-world';
+import { table } from '../lib/table';
 import type { Demo } from './context';
 
 const MIB = 1024 * 1024;
+const WIDTH = 100;
+
+/** A long decision line split at spaces into lines of at most WIDTH columns, continuations indented. */
+function wrap(text: string, width = WIDTH): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line].join('\n');
+}
 const PREFIX = 'demo-autoscale-';
 
 export const demo: Demo = async ({ emulators }) => {
@@ -69,10 +84,10 @@ export const demo: Demo = async ({ emulators }) => {
             : String(outcome.hold ?? outcome.outcome),
         'API calls': Object.values(outcome.apiCalls).reduce((a, b) => a + b, 0),
       });
-      console.log(`${stream.name}: ${outcome.detail}`);
+      console.log(wrap(`${stream.name}: ${outcome.detail}`));
     }
     console.log('\nshard-autoscaler decisions (DRY_RUN: nothing scaled, no alarm or tag written)');
-    console.table(rows);
+    console.log(table(rows));
     const writes = world.kinesis.updates.length + world.cloudwatch.count('SetAlarmState');
     console.log(
       `UpdateShardCount calls: ${world.kinesis.updates.length}; alarm writes after setup: ${writes - world.kinesis.updates.length}.`,
