@@ -18,6 +18,7 @@ import { createBucket, listKeys } from '../test/support/s3';
 import { functionNames, repoRoot } from './lib/functions';
 import { invokeSummary, lastJsonDocument } from './lib/invoke-summary';
 import { setUpKinesisToDynamoDb } from './lib/kinesis-to-dynamodb-local';
+import { setUpKinesisToOpenSearch } from './lib/kinesis-to-opensearch-local';
 import { setUpShardAutoscaler } from './lib/shard-autoscaler-local';
 
 const USAGE = 'npm run invoke -- <function> [--path <event.json>] [--emulators]';
@@ -70,6 +71,10 @@ Object.assign(env, autoscaler?.env);
 const dynamodbTable =
   emulators && name === 'kinesis-to-dynamodb' ? await setUpKinesisToDynamoDb(bucket!) : undefined;
 Object.assign(env, dynamodbTable?.env);
+// kinesis-to-opensearch: the OpenSearch fake the emulators start, the bucket above for dead letters.
+const opensearch =
+  emulators && name === 'kinesis-to-opensearch' ? setUpKinesisToOpenSearch(emulators, bucket!) : undefined;
+Object.assign(env, opensearch?.env);
 
 const child = spawn('npx', ['serverless', 'invoke', 'local', '--function', name, '--path', eventPath], {
   cwd: repoRoot,
@@ -85,6 +90,7 @@ child.stdout.on('data', (chunk: Buffer) => {
 let code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? 1)));
 await autoscaler?.stop();
 await dynamodbTable?.stop();
+await opensearch?.stop();
 const summary = invokeSummary(name, JSON.parse(readFileSync(eventPath, 'utf8')), lastJsonDocument(output));
 const keys = bucket ? await listKeys(s3Client(), bucket) : [];
 if (keys.length > 0) {

@@ -30,7 +30,6 @@ export const config = defineConfig((env) => {
       indexTemplate,
     );
   }
-  const region = env.string('AWS_REGION', { describe: 'the region of the domain (Lambda sets it)' });
   const path = (name: string) => {
     const text = env.optionalString(name);
     if (text === undefined) return undefined;
@@ -40,7 +39,11 @@ export const config = defineConfig((env) => {
   };
   return {
     endpoint: endpointText.replace(/\/$/, ''),
-    region: env.string('OPENSEARCH_REGION', { default: region }),
+    // Lambda sets AWS_REGION (a reserved variable); OPENSEARCH_REGION is for a domain in another region.
+    region: env.string('OPENSEARCH_REGION', {
+      default: process.env.AWS_REGION,
+      describe: "the domain's region, e.g. eu-west-1 (default: AWS_REGION)",
+    }),
     service: env.oneOf('OPENSEARCH_SERVICE', ['es', 'aoss'] as const, 'es'),
     indexTemplate,
     indexName,
@@ -62,7 +65,7 @@ export const config = defineConfig((env) => {
       describe: 'a valid S3 bucket name',
     }),
     deadLetterPrefix: env
-      .string('OPENSEARCH_DEAD_LETTER_PREFIX', { default: 'kinesis-to-opensearch/dead-letter' })
+      .string('OPENSEARCH_DEAD_LETTER_PREFIX', { default: 'dead-letter/kinesis-to-opensearch' })
       .replace(/^\/+|\/+$/g, ''),
     deadlineMarginMs: env.int('DEADLINE_MARGIN_MS', {
       default: DEFAULT_DEADLINE_MARGIN_MS,
