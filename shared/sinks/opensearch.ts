@@ -103,15 +103,19 @@ const VALID_INDEX = /^(?![_+-])[^A-Z\\/*?"<>|,# :]{1,255}$/;
 export function compileIndexTemplate(template: string): (timeMs: number) => string {
   const pieces = template.split(/(%.)/).filter((piece) => piece !== '');
   for (const piece of pieces) {
-    if (piece.startsWith('%') && !(piece.slice(1) in INDEX_TOKENS)) {
+    // The split takes every `%` with the character after it, so a `%` left in a piece is a lone one at the end.
+    if (piece.length === 1 ? piece === '%' : !piece.startsWith('%') && piece.includes('%')) {
+      throw new TypeError('a lone % at the end (write %% for a literal %)');
+    }
+    if (piece.length === 2 && piece.startsWith('%') && !(piece.slice(1) in INDEX_TOKENS)) {
       throw new TypeError(`unknown token ${piece}; known: %Y %m %d %H %%`);
     }
-    if (piece === '%') throw new TypeError('a lone % at the end (write %% for a literal %)');
   }
   const render = (timeMs: number) => {
     const time = new Date(timeMs);
     let name = '';
-    for (const piece of pieces) name += piece.startsWith('%') ? INDEX_TOKENS[piece.slice(1)]!(time) : piece;
+    for (const piece of pieces)
+      name += piece.length === 2 && piece.startsWith('%') ? INDEX_TOKENS[piece.slice(1)]!(time) : piece;
     return name;
   };
   const sample = render(Date.UTC(2026, 0, 2, 3));
