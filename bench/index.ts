@@ -27,6 +27,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   firehose: () => import('./firehose.bench'),
   sns: () => import('./sns.bench'),
   dynamodb: () => import('./dynamodb.bench'),
+  opensearch: () => import('./opensearch.bench'),
 };
 
 /** The line a child process ends its output with: its targets, for the parent's summary. */
