@@ -7,7 +7,8 @@
  *   UnprocessedItems are retried with exponential backoff and full jitter while the invocation's budget allows;
  *   what is still unprocessed then is mapped back to its items, so only their parents are re-delivered.
  *   Re-delivery of an older record after a newer one has landed overwrites it: use `ordered` when that matters.
- * - `ordered`: one conditional PutItem per key, `attribute_not_exists(<pk>) OR <position> < :position`, where
+ * - `ordered`: one conditional PutItem per key, `attribute_not_exists(<pk>) OR attribute_not_exists(<position>)
+ *   OR <position> < :position` (an item some other writer put, without a position, is overwritten), where
  *   the position attribute holds a sortable form of (sequenceNumber, subSequenceNumber). An older stream position
  *   never overwrites a newer one, whether it comes from a re-delivery or from a parent shard read after its
  *   children following a reshard (child shards' sequence numbers are higher). ConditionalCheckFailedException
@@ -41,7 +42,7 @@ import {
 import { dynamoDbClient } from '../aws/clients';
 import type { RecordCoordinates, Sink, SinkItem, SinkRejection, SinkWriteContext } from '../kinesis/types';
 import { maskedMessage } from '../middleware/errors';
-import { logger } from '../middleware/observability';
+import { logger, MetricUnit, metrics } from '../middleware/observability';
 import { mapWithConcurrency } from './concurrency';
 
 /** An item as lib-dynamodb marshals it: attribute name -> value. */
@@ -270,13 +271,19 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
    * Sleeps before retry `attempt` if the budget allows the wait plus another call; false when it does not (the
    * caller then gives the remaining work back to Lambda).
    */
+  // Per write (Lambda runs one invocation at a time per instance): emitted as metrics when the write ends.
+  let retries = 0;
+  let stale = 0;
+
   async function backoff(attempt: number, context: SinkWriteContext): Promise<boolean> {
     // Full jitter, cut short to leave one more call room in the budget.
     const room = context.remainingTimeMs() - 2 * margin;
     if (context.signal?.aborted || room <= 0) return false;
     const wait = Math.min(room, random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** attempt));
     await sleep(wait, context.signal);
-    return !context.signal?.aborted && context.remainingTimeMs() >= margin;
+    if (context.signal?.aborted || context.remainingTimeMs() < margin) return false;
+    retries += 1;
+    return true;
   }
   const canStart = (context: SinkWriteContext) =>
     !context.signal?.aborted && context.remainingTimeMs() >= margin;
@@ -304,7 +311,9 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
             Item: group.item,
             ...(conditional
               ? {
-                  ConditionExpression: 'attribute_not_exists(#pk) OR #position < :position',
+                  // An item without a position (put by another writer) is replaced, never left as is.
+                  ConditionExpression:
+                    'attribute_not_exists(#pk) OR attribute_not_exists(#position) OR #position < :position',
                   ExpressionAttributeNames: { '#pk': keys[0], '#position': positionAttribute },
                   ExpressionAttributeValues: { ':position': group.item[positionAttribute] as string },
                 }
@@ -315,8 +324,10 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
         return { outcome: 'ok' };
       } catch (error) {
         // A newer version (or this very record, re-delivered) is already there.
-        if (conditional && (error as Error).name === 'ConditionalCheckFailedException')
+        if (conditional && (error as Error).name === 'ConditionalCheckFailedException') {
+          stale += 1;
           return { outcome: 'ok' };
+        }
         if (isItemValidation(error)) {
           return { outcome: 'rejected', errorName: 'ValidationException', reason: maskedMessage(error) };
         }
@@ -398,6 +409,8 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
       if (context.signal && getMaxListeners(context.signal) < concurrency * 2 + 10) {
         setMaxListeners(concurrency * 2 + 10, context.signal);
       }
+      retries = 0;
+      stale = 0;
       const rejected: SinkRejection[] = [];
       const groups = new Map<string, Group>();
       items.forEach(({ coordinates, value }, index) => {
@@ -480,6 +493,8 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
           }
         }
       }
+      metrics.addMetric('SinkRetries', MetricUnit.Count, retries);
+      if (mode === 'ordered') metrics.addMetric('StaleWritesSkipped', MetricUnit.Count, stale);
       return { failed, rejected };
     },
   };

@@ -5,11 +5,13 @@
  * delivered.
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { config } from '../../../functions/kinesis-to-dynamodb/config';
 import { handler } from '../../../functions/kinesis-to-dynamodb/handler';
 import { dynamoDbClient, s3Client } from '../../../shared/aws/clients';
 import { aggregate } from '../../../shared/kpl';
+import { metrics } from '../../../shared/middleware/observability';
 import { streamPosition } from '../../../shared/sinks/dynamodb';
 import { lambdaContext } from '../../support/kinesis-events';
 import { createBucket } from '../../support/s3';
@@ -128,5 +130,22 @@ describe('kinesis-to-dynamodb, WRITE_MODE=ordered', () => {
     expect(k!._seqKey!.S! > streamPosition({ sequenceNumber: '2000000000', subSequenceNumber: 0 })).toBe(
       true,
     );
+  });
+
+  it('replaces an item another writer put without a stream position, and counts skipped stale writes', async () => {
+    await dynamoDbClient().send(
+      new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'legacy' }, version: { N: '0' } } }),
+    );
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const first = eventOf('shardId-000000000000', [
+      { sequenceNumber: '3000000000', data: reading('legacy', 1) },
+    ]);
+    expect(await invoke(first)).toEqual({ batchItemFailures: [] });
+    expect(await versions()).toMatchObject({ legacy: '1' });
+    expect(addMetric).toHaveBeenCalledWith('StaleWritesSkipped', 'Count', 0);
+    // The same record again: skipped, and counted.
+    expect(await invoke(first)).toEqual({ batchItemFailures: [] });
+    expect(addMetric).toHaveBeenCalledWith('StaleWritesSkipped', 'Count', 1);
+    addMetric.mockRestore();
   });
 });
