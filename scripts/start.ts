@@ -45,7 +45,8 @@ Object.assign(process.env, emulators.env, {
 });
 console.log(
   `Emulators up, on 127.0.0.1 ports:\n  ${Object.entries(emulators.endpoints)
-    .map(([name, url]) => `${name} ${new URL(url).port}`)
+    // The OpenSearch endpoint is a wire-level fake (test/support/opensearch-fake.ts), not OpenSearch: say so.
+    .map(([name, url]) => `${name === 'opensearch' ? 'opensearch (a fake)' : name} ${new URL(url).port}`)
     .join(', ')}`,
 );
 
@@ -170,6 +171,7 @@ try {
     // Each area adds its demo here: ['name', () => import('./demo/<name>')],
     ['kinesis-to-dynamodb', () => import('./demo/kinesis-to-dynamodb')],
     ['kinesis-to-sns', () => import('./demo/kinesis-to-sns')],
+    ['kinesis-to-opensearch (against an OpenSearch FAKE)', () => import('./demo/kinesis-to-opensearch')],
     ['firehose', () => import('./demo/firehose')],
     ['shard-autoscaler', () => import('./demo/shard-autoscaler')],
   ];
