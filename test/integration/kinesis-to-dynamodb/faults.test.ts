@@ -90,11 +90,13 @@ function aggregatedEvent(): KinesisStreamEvent {
   return plainEvent(blobs);
 }
 
-async function timedInvoke(event: KinesisStreamEvent) {
+/** Invokes with a Lambda timeout of TIMEOUT_MS, or more where retries must all fit (the SDK's throttling backoff
+ * alone starts at up to 500 ms). */
+async function timedInvoke(event: KinesisStreamEvent, timeoutMs = TIMEOUT_MS) {
   const started = Date.now();
   const response = (await handler(
     event,
-    lambdaContext('kinesis-to-dynamodb', TIMEOUT_MS) as unknown as Context,
+    lambdaContext('kinesis-to-dynamodb', timeoutMs) as unknown as Context,
   )) as KinesisStreamBatchResponse;
   return { response, elapsedMs: Date.now() - started };
 }
@@ -143,7 +145,7 @@ describe('kinesis-to-dynamodb under DynamoDB faults', () => {
     const name = await useTable();
     throughProxy();
     unprocessedEcho(() => true, 2);
-    const { response } = await timedInvoke(aggregatedEvent());
+    const { response } = await timedInvoke(aggregatedEvent(), 15_000);
     expect(response).toEqual({ batchItemFailures: [] });
     const batchCalls = proxy.requests.filter((request) => request.method === 'POST');
     // 60 records: 3 requests, and the 2 answered "unprocessed" sent again.
@@ -174,7 +176,7 @@ describe('kinesis-to-dynamodb under DynamoDB faults', () => {
       // More than the SDK's own 3 attempts: the sink's backoff takes over.
       times: 4,
     });
-    const { response } = await timedInvoke(aggregatedEvent());
+    const { response } = await timedInvoke(aggregatedEvent(), 15_000);
     expect(response).toEqual({ batchItemFailures: [] });
     expect(proxy.requests.filter((request) => request.fault === 'respond')).toHaveLength(4);
     expect(await keysIn(name)).toEqual(allKeys);
