@@ -133,13 +133,15 @@ function compileObject(pattern: Record<string, unknown>, path: string): ObjectNo
 
 function compileLeaf(values: unknown[], path: string): LeafNode {
   const node: LeafNode = { exists: [], tests: [] };
+  // Exact values share one Set lookup (same type and value: a Set never equates "1" and 1).
+  const exact = new Set<Leaf>();
   values.forEach((value, index) => {
     const here = `${path}[${index}]`;
     if (value === null || typeof value === 'string' || typeof value === 'boolean') {
-      node.tests.push((leaf) => leaf === value);
+      exact.add(value);
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw new PatternError(here, 'must be a finite number');
-      node.tests.push((leaf) => leaf === value);
+      exact.add(value);
     } else if (isObject(value)) {
       const entries = Object.entries(value);
       if (entries.length !== 1)
@@ -169,6 +171,12 @@ function compileLeaf(values: unknown[], path: string): LeafNode {
       );
     }
   });
+  if (exact.size === 1) {
+    const [only] = exact;
+    node.tests.unshift((leaf) => leaf === only);
+  } else if (exact.size > 1) {
+    node.tests.unshift((leaf) => exact.has(leaf));
+  }
   return node;
 }
 
