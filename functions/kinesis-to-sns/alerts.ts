@@ -23,8 +23,10 @@ import { maskedMessage } from '../../shared/middleware/errors';
 import { logger, MetricUnit, metrics } from '../../shared/middleware/observability';
 import { mapWithConcurrency } from '../../shared/sinks/concurrency';
 import {
+  fitSubject,
   type PublishOutcome,
   publishNotifications,
+  SNS_MAX_SUBJECT_CHARS,
   type SnsNotification,
   type SnsPublishOptions,
 } from '../../shared/sinks/sns';
@@ -95,7 +97,7 @@ export function notificationOf(alert: CollapsedAlert, fifo: boolean): SnsNotific
         `${rule.groupBy ? ` (${rule.groupBy.join('.')}=${JSON.stringify(match.group)})` : ''}\n` +
         `first: ${position(first)}\nlast:  ${position(last)}`;
   const notification: SnsNotification = {
-    subject: count === 1 ? match.subject : `${match.subject} (x${count})`,
+    subject: subjectOf(match.subject, count, rule.name),
     message,
     attributes: { rule: rule.name, severity: rule.severity, stream: first.stream || 'unknown', count },
   };
@@ -104,6 +106,13 @@ export function notificationOf(alert: CollapsedAlert, fifo: boolean): SnsNotific
     notification.deduplicationId = alertId(alert);
   }
   return notification;
+}
+
+/** The subject within SNS's limit, keeping the `(xN)` of a collapsed alert when the subject itself is cut. */
+function subjectOf(subject: string, count: number, ruleName: string): string {
+  const suffix = count === 1 ? '' : ` (x${count})`;
+  const base = fitSubject(subject, SNS_MAX_SUBJECT_CHARS - suffix.length) ?? fitSubject(ruleName)!;
+  return `${base}${suffix}`;
 }
 
 /** Deterministic per alert and first occurrence: the same record re-delivered gives the same id. */

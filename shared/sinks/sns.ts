@@ -83,8 +83,14 @@ const PERMANENT_CODES = new Set([
 
 const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** A subject SNS accepts: printable ASCII, one line, <= 100 characters; undefined if nothing printable is left. */
-export function fitSubject(subject: string | undefined): string | undefined {
+/**
+ * A subject SNS accepts: printable ASCII, one line, at most `maxChars` (SNS: 100) characters, `...` when cut;
+ * undefined if nothing printable is left.
+ */
+export function fitSubject(
+  subject: string | undefined,
+  maxChars = SNS_MAX_SUBJECT_CHARS,
+): string | undefined {
   if (subject === undefined) return undefined;
   const printable = subject
     .replace(/[\r\n\t]+/g, ' ')
@@ -92,9 +98,7 @@ export function fitSubject(subject: string | undefined): string | undefined {
     .replace(/ {2,}/g, ' ')
     .trim();
   if (printable === '') return undefined;
-  return printable.length <= SNS_MAX_SUBJECT_CHARS
-    ? printable
-    : `${printable.slice(0, SNS_MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
+  return printable.length <= maxChars ? printable : `${printable.slice(0, maxChars - 3).trimEnd()}...`;
 }
 
 /** Any text as a valid FIFO id (1-128 characters of ASCII letters, digits and punctuation). */

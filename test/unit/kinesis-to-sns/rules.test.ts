@@ -134,5 +134,12 @@ describe('matching and collapsing', () => {
     expect(grouped.groupId).toBe('a');
     expect(notificationOf(alerts[1]!, true).groupId).toBe('identical');
     expect(notificationOf(alerts[1]!, false).groupId).toBeUndefined();
+    // A long subject is cut so that the count still shows.
+    const long = notificationOf(
+      { ...alerts[0]!, match: { ...alerts[0]!.match, subject: 'é'.repeat(200) } },
+      false,
+    );
+    expect(long.subject).toBe(`${'?'.repeat(92)}... (x2)`);
+    expect(long.subject).toHaveLength(100);
   });
 });
