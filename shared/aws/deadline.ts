@@ -18,6 +18,8 @@
  * ```
  */
 
+import { setMaxListeners } from 'node:events';
+
 /** Default margin kept between the budget's end and Lambda's deadline, for answering (ms). */
 export const DEFAULT_DEADLINE_MARGIN_MS = 2_000;
 
@@ -48,6 +50,8 @@ export function startDeadline(
 ): Deadline & { dispose(): void } {
   const budget = Math.max(0, remainingTimeMs() - marginMs);
   const controller = new AbortController();
+  // Every call and backoff in flight listens on this one signal: dozens at once is normal, not a leak.
+  setMaxListeners(0, controller.signal);
   const endsAt = performance.now() + budget;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expire = () => {
