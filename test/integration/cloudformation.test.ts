@@ -1,23 +1,60 @@
 /**
  * The CloudFormation that `serverless package` writes (offline): least privilege for every function's role,
- * encryption at rest for everything the stack creates, and the event source mapping settings the kit relies on.
+ * encryption at rest for everything the stack creates, the guards every bucket, delivery stream and asynchronously
+ * invoked function must have (test/support/cfn-policy.ts, checked over whatever the template holds, so a resource
+ * added later is held to them too), and the event source mapping settings the kit relies on.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functionNames } from '../../scripts/lib/functions';
-import { findIamViolations, findUnencryptedResources, type Template } from '../support/cfn-policy';
+import {
+  arnTexts,
+  findAsyncInvocationsWithoutFailureDestination,
+  findBucketProblems,
+  findDeliveryStreamsWithoutLogging,
+  findIamViolations,
+  findUnencryptedResources,
+  type Template,
+} from '../support/cfn-policy';
 import { runServerless } from '../support/serverless-cli';
 
 let template: Template;
 
-beforeAll(async () => {
+async function packaged(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Template> {
   const out = mkdtempSync(join(tmpdir(), 'klk-package-'));
-  const result = await runServerless(['package', '--package', out]);
+  const result = await runServerless(['package', '--package', out, ...args], env);
   expect(result.code, result.stderr + result.stdout).toBe(0);
-  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+}
+
+beforeAll(async () => {
+  template = await packaged();
 }, 240_000);
+
+const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+
+type Rule = {
+  Id?: string;
+  Prefix?: string;
+  ExpirationInDays?: unknown;
+  NoncurrentVersionExpiration?: { NoncurrentDays: unknown };
+};
+const rulesOf = (t: Template, bucket: string) =>
+  (t.Resources[bucket]!.Properties!.LifecycleConfiguration as { Rules: Rule[] } | undefined)?.Rules ?? [];
+
+/** The resources of kinesis-to-s3's s3:PutObject statement, as texts. */
+const kinesisToS3Writes = (t: Template) => {
+  const statements = (
+    t.Resources.KinesisToS3Role!.Properties!.Policies as Array<{
+      PolicyDocument: { Statement: Array<Record<string, unknown>> };
+    }>
+  ).flatMap((policy) => policy.PolicyDocument.Statement);
+  const writes = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
+  expect(writes).toHaveLength(1);
+  return arnTexts(writes[0]!.Resource);
+};
 
 const functionsIn = (t: Template) =>
   Object.entries(t.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
@@ -39,8 +76,92 @@ describe('packaged CloudFormation', () => {
   });
 
   it('grants least privilege: no wildcard actions, no "*" resource except where AWS accepts nothing else', () => {
+    // Also: no object writes on a whole bucket, no PutMetricAlarm without a cloudwatch:AlarmActions bound.
     expect(findIamViolations(template)).toEqual([]);
   });
+
+  it('guards every bucket: encrypted, no public access, TLS only, versioned where a key is rewritten, lifecycle rules', () => {
+    const buckets = ofType(template, 'AWS::S3::Bucket').map(([name]) => name);
+    // The deployment bucket osls creates is held to the same rules.
+    expect(buckets).toContain('ServerlessDeploymentBucket');
+    expect(buckets).toContain('KinesisToS3Bucket');
+    expect(findBucketProblems(template)).toEqual([]);
+  });
+
+  it('logs the delivery errors of every Firehose delivery stream to CloudWatch Logs', () => {
+    expect(ofType(template, 'AWS::KinesisFirehose::DeliveryStream').length).toBeGreaterThan(0);
+    expect(findDeliveryStreamsWithoutLogging(template)).toEqual([]);
+  });
+
+  it('gives every asynchronously invoked function an on-failure destination', () => {
+    expect(findAsyncInvocationsWithoutFailureDestination(template)).toEqual([]);
+    // The shard autoscaler is one (SNS or EventBridge, by parameter); both paths are in the template.
+    expect(ofType(template, 'AWS::Lambda::EventInvokeConfig').length).toBeGreaterThan(0);
+  });
+
+  it('lets kinesis-to-s3 write under its data and dead-letter prefixes only', () => {
+    expect(kinesisToS3Writes(template)).toEqual([
+      'arn:${AWS::Partition}:s3:::${KinesisToS3Bucket}/data/*',
+      'arn:${AWS::Partition}:s3:::/data/*',
+      'arn:${AWS::Partition}:s3:::${KinesisToS3Bucket}/dead-letter/*',
+      'arn:${AWS::Partition}:s3:::/dead-letter/*',
+    ]);
+    expect(rulesOf(template, 'KinesisToS3Bucket').find((rule) => rule.Id === 'dead-letters')?.Prefix).toBe(
+      'dead-letter/',
+    );
+  });
+
+  it('takes prefixes as deployed and retention days from --param', async () => {
+    const custom = await packaged(
+      [
+        '--param=deadLetterRetentionDays=14',
+        '--param=processingFailedRetentionDays=21',
+        '--param=noncurrentVersionRetentionDays=3',
+      ],
+      {
+        KEY_PREFIX: '/raw/',
+        KEY_TEMPLATE: 'v2/{prefix}-{yyyy}/{shardId}-{firstSeq}{ext}',
+        DEAD_LETTER_PREFIX: 'dl',
+      },
+    );
+    expect(kinesisToS3Writes(custom).filter((text) => text.includes('${KinesisToS3Bucket}'))).toEqual([
+      'arn:${AWS::Partition}:s3:::${KinesisToS3Bucket}/v2/raw-*',
+      'arn:${AWS::Partition}:s3:::${KinesisToS3Bucket}/dl/*',
+    ]);
+    expect(findBucketProblems(custom)).toEqual([]);
+    const days = (bucket: string, id: string) =>
+      Number(rulesOf(custom, bucket).find((r) => r.Id === id)?.ExpirationInDays);
+    expect(rulesOf(custom, 'KinesisToS3Bucket').find((rule) => rule.Id === 'dead-letters')?.Prefix).toBe(
+      'dl/',
+    );
+    expect(days('KinesisToS3Bucket', 'dead-letters')).toBe(14);
+    expect(days('FirehoseCloudWatchLogsBucket', 'processing-failed')).toBe(21);
+    for (const [name, bucket] of ofType(custom, 'AWS::S3::Bucket')) {
+      if (
+        (bucket.Properties!.VersioningConfiguration as { Status?: string } | undefined)?.Status !== 'Enabled'
+      )
+        continue;
+      const noncurrent = rulesOf(custom, name).find((rule) => rule.NoncurrentVersionExpiration);
+      expect(Number(noncurrent?.NoncurrentVersionExpiration?.NoncurrentDays), name).toBe(3);
+    }
+    // Every stream consumer's dead letters expire as --param says.
+    const deadLetterRules = ofType(custom, 'AWS::S3::Bucket').flatMap(([name]) =>
+      rulesOf(custom, name)
+        .filter((rule) => rule.Id === 'dead-letters')
+        .map((rule) => [name, rule] as const),
+    );
+    expect(deadLetterRules.length).toBeGreaterThanOrEqual(2);
+    for (const [name, rule] of deadLetterRules) expect(Number(rule.ExpirationInDays), name).toBe(14);
+  }, 180_000);
+
+  it('refuses a KEY_TEMPLATE whose keys share no fixed start (the role would need the whole bucket)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'klk-package-'));
+    const result = await runServerless(['package', '--package', out], {
+      KEY_TEMPLATE: '{yyyy}/{prefix}/{shardId}-{firstSeq}{ext}',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr + result.stdout).toMatch(/KEY_TEMPLATE .* share no fixed start/);
+  }, 180_000);
 
   it('encrypts at rest every stream, bucket, queue, topic, table and delivery stream it creates', () => {
     expect(findUnencryptedResources(template)).toEqual([]);

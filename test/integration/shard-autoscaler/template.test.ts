@@ -134,13 +134,24 @@ describe('shard-autoscaler in the packaged template', () => {
     ]) {
       expect(find(action)).toBe(find('kinesis:UpdateShardCount'));
     }
-    const alarms = find('cloudwatch:PutMetricAlarm');
-    expect([alarms?.Action].flat().sort()).toEqual([
-      'cloudwatch:DescribeAlarms',
-      'cloudwatch:PutMetricAlarm',
-      'cloudwatch:SetAlarmState',
-    ]);
+    const alarms = find('cloudwatch:SetAlarmState');
+    expect([alarms?.Action].flat().sort()).toEqual(['cloudwatch:DescribeAlarms', 'cloudwatch:SetAlarmState']);
     expect(JSON.stringify(alarms?.Resource)).toContain(`:alarm:${environment.ALARM_NAME_PREFIX}*`);
+    // The alarms it writes may act on the stack's alarm topic only (SNS trigger), or on nothing (EventBridge).
+    const put = find('cloudwatch:PutMetricAlarm');
+    expect(put?.Action).toBe('cloudwatch:PutMetricAlarm');
+    expect(put?.Resource).toEqual(alarms?.Resource);
+    expect(put?.Condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'cloudwatch:AlarmActions': {
+          'Fn::If': ['ShardAutoscalerSnsTrigger', [{ Ref: 'ShardAutoscalerAlarmTopic' }], ['none']],
+        },
+      },
+    });
+    // ...which are exactly what its ALARM_ACTIONS holds on each path.
+    expect(environment.ALARM_ACTIONS).toEqual({
+      'Fn::If': ['ShardAutoscalerSnsTrigger', { Ref: 'ShardAutoscalerAlarmTopic' }, ''],
+    });
     expect(find('cloudwatch:GetMetricData')?.Resource).toBe('*');
     expect(find('sns:Publish')?.Resource).toEqual({ Ref: 'ShardAutoscalerNotificationTopic' });
     const stars = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
@@ -148,5 +159,26 @@ describe('shard-autoscaler in the packaged template', () => {
     // No stream in serverless.yml lists consumerFunctions: no Lambda permission at all (deploy/plugin.cjs adds
     // lambda:PutFunctionConcurrency on exactly the listed functions when one does).
     expect(JSON.stringify(statements)).not.toContain('lambda:');
+    expect(find('sqs:SendMessage')?.Resource).toEqual({
+      'Fn::GetAtt': ['ShardAutoscalerFailureQueue', 'Arn'],
+    });
+  });
+
+  it('keeps the invocations SNS or EventBridge hand it that fail or grow too old, in an encrypted queue', () => {
+    const configs = resourcesOf('AWS::Lambda::EventInvokeConfig').filter(
+      ([, r]) =>
+        JSON.stringify(r.Properties!.FunctionName) ===
+        JSON.stringify({ Ref: 'ShardDashautoscalerLambdaFunction' }),
+    );
+    expect(configs).toHaveLength(1);
+    const [, config] = configs[0]!;
+    // Unconditional: both trigger paths invoke it asynchronously.
+    expect(config.Condition).toBeUndefined();
+    expect(config.Properties!.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': ['ShardAutoscalerFailureQueue', 'Arn'] } },
+    });
+    expect(template.Resources.ShardAutoscalerFailureQueue?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+    });
   });
 });
