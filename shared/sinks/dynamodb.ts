@@ -31,7 +31,6 @@
  * await sink.write([{ coordinates, value: { pk: 'd-1', sk: new NumberValue('1764000000123'), temp: 21.5 } }], context);
  * ```
  */
-import { getMaxListeners, setMaxListeners } from 'node:events';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -405,10 +404,6 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
 
   return {
     async write(items: SinkItem<DynamoDbItem>[], context: SinkWriteContext) {
-      // Every call in flight (and every backoff) listens on the invocation's signal.
-      if (context.signal && getMaxListeners(context.signal) < concurrency * 2 + 10) {
-        setMaxListeners(concurrency * 2 + 10, context.signal);
-      }
       retries = 0;
       stale = 0;
       const rejected: SinkRejection[] = [];
