@@ -11,9 +11,11 @@
  *   DescribeLimits (scale-up)    the account's shard headroom, with CHECK_ACCOUNT_SHARD_LIMIT (tolerated when it fails)
  *   -> decide()
  *   AddTagsToStream              the operation is recorded BEFORE UpdateShardCount (rolled back if it fails), so
- *                                the 24 h budget is never under-counted
+ *                                the 24 h budget is never under-counted; with it the pending target (pending.ts)
+ *                                when the half rule cut a scale-down short, or its removal
  *   UpdateShardCount             UNIFORM_SCALING, never retried by the SDK (LimitExceededException is a quota)
- *   PutMetricAlarm x2, SetAlarmState x2   both alarms rewritten with the new count and reset
+ *   PutMetricAlarm x2, SetAlarmState x2   both alarms rewritten with the new count (and, with a pending target,
+ *                                the scale-down threshold set to fire again while the load fits it) and reset
  *   PutFunctionConcurrency x N   each consumer function (policy.consumerFunctions): new count x
  *                                consumerConcurrencyPerShard; a failure is a warning, the scaling stands
  *   Publish                      the notification
@@ -50,6 +52,7 @@ import { type Decision, decide, type HoldReason } from './decide';
 import { measureDemand } from './demand';
 import { decodeHistory, describeScaling, encodeHistory, HISTORY_TAG, LAST_SCALING_TAG } from './history';
 import { fetchSamples } from './measure';
+import { decodePending, encodePending, PENDING_TAG } from './pending';
 import {
   type ConsumerConcurrency,
   type Notification,
@@ -87,6 +90,11 @@ export interface Outcome {
   /** The alarm was reset to INSUFFICIENT_DATA so it fires again if the condition persists. */
   rearmed?: boolean;
   budgetLeft?: number;
+  /**
+   * The count a scale-down cut short by the half rule wanted: recorded on the stream (`autoscaler.pending`), the
+   * scale-down alarm fires again while the load fits it (pending.ts).
+   */
+  pending?: number;
   /** Reserved concurrency written to the stream's consumer functions after a scaling (with any error). */
   consumers?: ConsumerConcurrency[];
   error?: string;
@@ -332,13 +340,14 @@ async function handleAlarm(
       from: open,
       to: decision.to,
       budgetLeft: decision.budget.left,
+      ...(decision.pending !== undefined ? { pending: decision.pending } : {}),
       detail: `would scale ${decision.direction} ${open} -> ${decision.to}: ${decision.reason}${consumers}`,
     };
   }
   return scale(signal, settings, calls, policy, decision, {
     history,
     at,
-    previousTags: { history: tag(HISTORY_TAG), last: tag(LAST_SCALING_TAG) },
+    previousTags: { history: tag(HISTORY_TAG), last: tag(LAST_SCALING_TAG), pending: tag(PENDING_TAG) },
   });
 }
 
@@ -415,12 +424,23 @@ async function scale(
   state: {
     history: number[];
     at: number;
-    previousTags: { history?: string | undefined; last?: string | undefined };
+    previousTags: {
+      history?: string | undefined;
+      last?: string | undefined;
+      pending?: string | undefined;
+    };
   },
 ): Promise<Result> {
   const kinesis = kinesisClient();
   const stream = signal.streamName;
   const { from, to } = decision;
+  const { pending } = decision;
+  // The pending target is written with the history (one call, before UpdateShardCount), and cleared ('') by a
+  // scaling that got where it wanted; a stream that never had one is left without the tag.
+  const pendingTag: Record<string, string> =
+    pending !== undefined || decodePending(state.previousTags.pending) !== undefined
+      ? { [PENDING_TAG]: encodePending(pending) }
+      : {};
   await calls.send('AddTagsToStream', (options) =>
     kinesis.send(
       new AddTagsToStreamCommand({
@@ -428,6 +448,7 @@ async function scale(
         Tags: {
           [HISTORY_TAG]: encodeHistory([...state.history, state.at]),
           [LAST_SCALING_TAG]: describeScaling(state.at, decision.direction, from, to),
+          ...pendingTag,
         },
       }),
       options,
@@ -457,6 +478,7 @@ async function scale(
             Tags: {
               [HISTORY_TAG]: state.previousTags.history ?? '',
               [LAST_SCALING_TAG]: state.previousTags.last ?? '',
+              ...(PENDING_TAG in pendingTag ? { [PENDING_TAG]: state.previousTags.pending ?? '' } : {}),
             },
           }),
           options,
@@ -500,7 +522,7 @@ async function scale(
   const warnings: string[] = [];
   let alarmsRewritten = true;
   try {
-    await writeAlarms(settings, calls, policy, to, `scaled ${decision.direction} ${from} -> ${to}`);
+    await writeAlarms(settings, calls, policy, to, `scaled ${decision.direction} ${from} -> ${to}`, pending);
   } catch (error) {
     // The stream is scaling; the next alarm resyncs the alarms (they are checked against the shard count).
     alarmsRewritten = false;
@@ -529,6 +551,7 @@ async function scale(
     from,
     to,
     budgetLeft: decision.budget.left,
+    ...(pending !== undefined ? { pending } : {}),
     ...(consumers.length > 0 ? { consumers } : {}),
     detail: `${decision.reason}${warnings.length > 0 ? `; ${warnings.join('; ')}` : ''}`,
   };
@@ -576,13 +599,18 @@ async function setConsumerConcurrency(
   return results;
 }
 
-/** Both alarms rewritten for `shards` and reset, so each fires again only on a fresh evaluation. */
+/**
+ * Both alarms rewritten for `shards` (with the pending target's threshold, if any) and reset, so each fires again
+ * only on a fresh evaluation: CloudWatch evaluates the data it already has at its next period, so an alarm whose
+ * condition holds (a pending target the load still calls for) fires again within minutes.
+ */
 async function writeAlarms(
   settings: ShardAutoscalerConfig,
   calls: Calls,
   policy: ScalingPolicy,
   shards: number,
   reason: string,
+  pending?: number,
 ): Promise<void> {
   const cloudwatch = cloudWatchClient();
   const { up, down } = buildAlarms({
@@ -590,6 +618,7 @@ async function writeAlarms(
     shards,
     prefix: settings.alarmNamePrefix,
     alarmActions: settings.alarmActions,
+    pending,
   });
   for (const alarm of [up, down]) {
     await calls.send('PutMetricAlarm', (options) =>

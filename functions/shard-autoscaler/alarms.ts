@@ -24,6 +24,7 @@
  * ```
  */
 import type { MetricDataQuery, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
+import { alarmThresholds, pendingApplies } from './pending';
 import type { ScalingPolicy } from './policy';
 
 export type Direction = 'up' | 'down';
@@ -75,8 +76,17 @@ const expression = (id: string, label: string, text: string, returnData = false)
   ReturnData: returnData,
 });
 
-/** The metric math of one alarm (exported for tests and the simulator's documentation). */
-export function alarmMetrics(policy: ScalingPolicy, shards: number, direction: Direction): MetricDataQuery[] {
+/**
+ * The metric math of one alarm (exported for tests and the simulator's documentation). `threshold` is the
+ * scale-down alarm's (the iterator-age term reaches it when consumers lag by the limit); its default is the
+ * alarm's normal one on `shards`.
+ */
+export function alarmMetrics(
+  policy: ScalingPolicy,
+  shards: number,
+  direction: Direction,
+  threshold = alarmThresholds(policy, shards)[direction],
+): MetricDataQuery[] {
   const up = direction === 'up';
   const period = up ? policy.scaleUpPeriodSeconds : policy.scaleDownPeriodSeconds;
   const name = policy.streamName;
@@ -104,7 +114,7 @@ export function alarmMetrics(policy: ScalingPolicy, shards: number, direction: D
     const limitMs = policy.scaleDownMaxIteratorAgeSeconds * 1000;
     queries.push(
       metric('iteratorAge', name, 'GetRecords.IteratorAgeMilliseconds', 'Maximum', period),
-      expression('lag', 'IteratorAgeBlock', `FILL(iteratorAge,0)*${policy.scaleDownThreshold}/${limitMs}`),
+      expression('lag', 'IteratorAgeBlock', `FILL(iteratorAge,0)*${threshold}/${limitMs}`),
     );
     parts.push('lag');
   }
@@ -122,13 +132,16 @@ export interface AlarmOptions {
   prefix: string;
   /** Where ALARM goes: the SNS topic ARN, or nothing when EventBridge is the trigger. */
   alarmActions: unknown[];
+  /** The count a scale-down cut short by the half rule wanted (pending.ts): the scale-down alarm fires under it. */
+  pending?: number | undefined;
 }
 
 /** One alarm's PutMetricAlarm input (= its CloudFormation Properties). */
 export function buildAlarm(options: AlarmOptions, direction: Direction): PutMetricAlarmInput {
   const { policy, shards, prefix } = options;
   const up = direction === 'up';
-  const threshold = up ? policy.scaleUpThreshold : policy.scaleDownThreshold;
+  const threshold = alarmThresholds(policy, shards, options.pending)[direction];
+  const pending = !up && pendingApplies(options.pending, shards);
   const periods = up ? policy.scaleUpEvaluationPeriods : policy.scaleDownEvaluationPeriods;
   const datapoints = up ? policy.scaleUpDatapoints : policy.scaleDownDatapoints;
   const period = up ? policy.scaleUpPeriodSeconds : policy.scaleDownPeriodSeconds;
@@ -138,6 +151,7 @@ export function buildAlarm(options: AlarmOptions, direction: Direction): PutMetr
     (!up && policy.scaleDownMaxIteratorAgeSeconds > 0
       ? `, unless consumers lag by ${policy.scaleDownMaxIteratorAgeSeconds} s or more`
       : '') +
+    (pending ? ` (continuing toward the pending ${options.pending} shards)` : '') +
     `. Managed by the autoscaler: the shard count in its math is rewritten after each scaling.`;
   return {
     AlarmName: alarmName(prefix, policy.streamName, direction),
@@ -151,7 +165,7 @@ export function buildAlarm(options: AlarmOptions, direction: Direction): PutMetr
     // No datapoint at all means no traffic: never a reason to add shards, always one to remove them (the AWS
     // sample's `ignore` leaves an idle stream at its peak size forever).
     TreatMissingData: up ? 'notBreaching' : 'breaching',
-    Metrics: alarmMetrics(policy, shards, direction),
+    Metrics: alarmMetrics(policy, shards, direction, threshold),
   };
 }
 

@@ -14,7 +14,9 @@
  *      <= 10,000 shards, a stream above 10,000 only scales down below 10,000, and no more than the account's
  *      shard headroom (DescribeLimits) when it is known;
  *   6. a scale-up that spends one of the reserved operations goes as far as the rules allow, so the last
- *      operations of the day are not spent in small steps.
+ *      operations of the day are not spent in small steps;
+ *   7. a scale-down the half rule cut short returns the rest as `pending` (pending.ts), when it is worth an
+ *      operation: the handler records it and sets the scale-down alarm to ask again while the load fits it.
  *
  * @example
  * ```ts
@@ -34,6 +36,9 @@ export const DAY_MS = 86_400_000;
  * that still holds the tail of a peak) spend one of the 10 daily operations for almost no saving.
  */
 export const MIN_SCALE_DOWN_FRACTION = 0.1;
+
+/** Whether going from `from` down to `to` shards removes enough of them to be worth one of the day's operations. */
+export const worthScalingDown = (from: number, to: number) => (from - to) / from >= MIN_SCALE_DOWN_FRACTION;
 
 export type HoldReason =
   | 'consumers-lagging'
@@ -91,7 +96,18 @@ interface Common {
 }
 
 export type Decision =
-  | (Common & { action: 'scale'; to: number; utilisationAfter: number; clamps: string[] })
+  | (Common & {
+      action: 'scale';
+      to: number;
+      utilisationAfter: number;
+      clamps: string[];
+      /**
+       * Scale-down only: the count the half rule kept this scaling from (desired), when the rest of the way is still
+       * worth an operation. Recorded on the stream, it sets the scale-down alarm to fire again while the load fits
+       * it (pending.ts).
+       */
+      pending?: number;
+    })
   | (Common & { action: 'hold'; hold: HoldReason; retry: boolean; retryAfter?: number });
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -139,7 +155,7 @@ export function decide(input: DecisionInput): Decision {
       ? hold('at-min', `already at or below minShards ${policy.minShards}`)
       : hold('no-change', 'the measured demand does not allow fewer shards');
   }
-  if (!up && (from - desired) / from < MIN_SCALE_DOWN_FRACTION) {
+  if (!up && !worthScalingDown(from, desired)) {
     return hold(
       'no-change',
       `removing ${from - desired} of ${from} shard(s) is not worth one of the day's operations`,
@@ -195,12 +211,19 @@ export function decide(input: DecisionInput): Decision {
       clamps.push('below 10,000 shards');
     }
   }
+  // A scale-down the half rule cut short leaves the rest pending, when it is still worth an operation (pending.ts).
+  // Scale-ups leave none: see pending.ts.
+  const pending =
+    !up && to === Math.ceil(from / 2) && to > desired && worthScalingDown(to, desired) ? desired : undefined;
+  if (pending !== undefined)
+    clamps.push(`${desired} pending: the scale-down alarm asks again while the load fits`);
   const scaledBudget = { ...budget, left: budget.left - 1 };
   return {
     ...common,
     budget: scaledBudget,
     action: 'scale',
     to,
+    ...(pending !== undefined ? { pending } : {}),
     clamps,
     utilisationAfter: round(demand.shards / to, 3),
     reason: `${measured}${clamps.length > 0 ? `; ${clamps.join('; ')}` : ''}`,

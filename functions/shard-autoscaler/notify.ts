@@ -65,6 +65,11 @@ export function scaledNotification(
         (details.alarmsRewritten === false
           ? 'The alarms could not be rewritten: the next delivery resyncs them.'
           : `Both alarms now assume ${to} shards and were reset to INSUFFICIENT_DATA.`),
+      ...(decision.pending !== undefined
+        ? [
+            `${decision.pending} shards pending: UpdateShardCount keeps at least half the shards per operation, so the scale-down alarm is set to fire again while the load fits ${decision.pending}; the next step follows after the cooldown.`,
+          ]
+        : []),
       ...concurrency,
       ...(warnings.length > 0 ? ['', ...warnings] : []),
     ].join('\n'),

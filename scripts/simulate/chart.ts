@@ -1,7 +1,8 @@
 /**
  * Load vs capacity over time, as SVG, with Vega-Lite compiled to Vega and rendered headless (no browser, no
- * canvas: View.toSVG()). One chart per trace: the demand in shards at 100 % utilisation, each policy's shard
- * count, and the minutes each policy throttled.
+ * canvas: View.toSVG()). One chart per trace: the demand in shards at 100 % utilisation, the `ideal` count (the
+ * demand at the target utilisation, scripts/simulate/oracle.ts), each policy's shard count, and the minutes each
+ * policy throttled.
  */
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -16,7 +17,10 @@ interface Row {
   value: number;
 }
 
-function rows(results: SimulationResult[]): { lines: Row[]; throttled: Row[] } {
+function rows(
+  results: SimulationResult[],
+  reference: SimulationResult | undefined,
+): { lines: Row[]; throttled: Row[] } {
   const lines: Row[] = [];
   const throttled: Row[] = [];
   const first = results[0]!;
@@ -28,6 +32,13 @@ function rows(results: SimulationResult[]): { lines: Row[]; throttled: Row[] } {
       series: 'demand (shards at 100%)',
       value: Math.max(...bucket(first).map((m) => m.demandShards)),
     });
+    if (reference) {
+      lines.push({
+        hour,
+        series: `${reference.controller}: shards`,
+        value: Math.max(...bucket(reference).map((m) => m.shards)),
+      });
+    }
     for (const result of results) {
       lines.push({
         hour,
@@ -45,10 +56,18 @@ export async function renderChart(
   title: string,
   subtitle: string[],
   results: SimulationResult[],
+  /** Drawn as a line only (the oracle's `ideal`: what the load needs at the target utilisation). */
+  reference?: SimulationResult,
 ): Promise<string> {
-  const { lines, throttled } = rows(results);
+  const { lines, throttled } = rows(results, reference);
   const hours = results[0]!.minutes.length / 60;
-  const series = ['demand (shards at 100%)', ...results.map((result) => `${result.controller}: shards`)];
+  const series = [
+    'demand (shards at 100%)',
+    ...(reference ? [`${reference.controller}: shards`] : []),
+    ...results.map((result) => `${result.controller}: shards`),
+  ];
+  const colours = ['#9aa0a6', ...(reference ? ['#a142f4'] : []), '#1a73e8', '#e8710a', '#188038'];
+  const dashes = [[2, 2], ...(reference ? [[1, 2]] : []), [1, 0], [6, 3], [1, 0]];
   const x = {
     field: 'hour',
     type: 'quantitative' as const,
@@ -73,7 +92,7 @@ export async function renderChart(
             field: 'series',
             type: 'nominal',
             title: null,
-            scale: { domain: series, range: ['#9aa0a6', '#1a73e8', '#e8710a', '#188038'] },
+            scale: { domain: series, range: colours.slice(0, series.length) },
             // Outside the plot: headless rendering only estimates text widths, a boxed legend inside could hide lines.
             legend: { orient: 'top', direction: 'horizontal', labelLimit: 400, symbolStrokeWidth: 2 },
           },
@@ -81,15 +100,7 @@ export async function renderChart(
             field: 'series',
             type: 'nominal',
             title: null,
-            scale: {
-              domain: series,
-              range: [
-                [2, 2],
-                [1, 0],
-                [6, 3],
-                [1, 0],
-              ],
-            },
+            scale: { domain: series, range: dashes.slice(0, series.length) },
           },
         },
       },

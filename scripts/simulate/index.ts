@@ -22,11 +22,21 @@ import { repoRoot } from '../lib/functions';
 import { table } from '../lib/table';
 import { renderChart } from './chart';
 import { simulate, summarise } from './model';
+import { bestFeasible, ideal } from './oracle';
 import { anchor, ours } from './policies';
 import { loadTraces } from './traces';
 
 /** Shards each trace's stream starts with (some odd on purpose: the anchor's integer halving breaks on them). */
-const INITIAL_SHARDS: Record<string, number> = { diurnal: 3, spike: 3, 'slow-ramp': 1, 'drop-to-zero': 16 };
+const INITIAL_SHARDS: Record<string, number> = {
+  diurnal: 3,
+  spike: 3,
+  'slow-ramp': 1,
+  'drop-to-zero': 16,
+  weekly: 4,
+  sawtooth: 2,
+  flapping: 2,
+  'lagging-consumers': 4,
+};
 
 const outputDir = join(repoRoot, '.local', 'simulate');
 mkdirSync(outputDir, { recursive: true });
@@ -44,19 +54,24 @@ for (const trace of traces) {
   const initial = INITIAL_SHARDS[trace.name] ?? 2;
   const policy = policyFor(trace.name);
   const results = [simulate(trace, ours(policy), initial), simulate(trace, anchor(), initial)];
+  const oracles = [bestFeasible(trace, policy), ideal(trace, policy)];
   const summaries = results.map((result, index) =>
     summarise(result, index === 0 ? { min: policy.minShards, max: policy.maxShards } : undefined),
   );
+  const oracleSummaries = oracles.map((result) => summarise(result));
+  const floor = oracleSummaries[1]!['shard-hours'];
   const hours = trace.points.length / 60;
   console.log(`\n${trace.name}: ${hours} h, starting at ${initial} shard(s)`);
   console.log(
     table(
-      summaries.map((s) => ({
+      [...summaries, ...oracleSummaries].map((s) => ({
         policy: s.policy,
         'throttled min': s['throttled min'],
         'peak util': `${s['peak util %']} %`,
         'shard-hours': s['shard-hours'],
+        'x ideal': (s['shard-hours'] / floor).toFixed(2),
         'ops (max in 24 h)': `${s['scaling ops']} (${s['max ops / 24h']})`,
+        'ops / day': (s['scaling ops'] / (hours / 24)).toFixed(1),
         'refused calls': s['refused calls'],
         invocations: s.invocations,
       })),
@@ -73,12 +88,18 @@ for (const trace of traces) {
   }
   const svg = await renderChart(
     `${trace.name}: offered load vs shards`,
-    summaries.map(
-      (s) =>
-        `${s.policy}: ${s['throttled min']} throttled min, ${s['shard-hours']} shard-hours, ${s['scaling ops']} ops ` +
-        `(max ${s['max ops / 24h']} in 24 h), ${s['refused calls']} refused calls`,
-    ),
+    [
+      ...summaries.map(
+        (s) =>
+          `${s.policy}: ${s['throttled min']} throttled min, ${s['shard-hours']} shard-hours ` +
+          `(${(s['shard-hours'] / floor).toFixed(2)} x ideal), ${s['scaling ops']} ops ` +
+          `(max ${s['max ops / 24h']} in 24 h), ${s['refused calls']} refused calls`,
+      ),
+      `ideal: ${floor} shard-hours; best feasible (perfect foresight, AWS's rules): ` +
+        `${oracleSummaries[0]!['shard-hours']} (${(oracleSummaries[0]!['shard-hours'] / floor).toFixed(2)} x ideal)`,
+    ],
     results,
+    oracles[1],
   );
   const file = join(outputDir, `${trace.name}.svg`);
   writeFileSync(file, svg);

@@ -11,7 +11,10 @@
  *     (LimitExceededException), above 2x or below half (odd counts: half of 5 is 2.5), above 10,000;
  *     an accepted call leaves the stream UPDATING for 2 minutes + 6 s per shard of the larger count (AWS says
  *     "a few minutes", longer for large streams) at the OLD capacity, then the new count applies;
- *   - SNS is at-least-once: every 7th alarm notification is delivered twice.
+ *   - SNS is at-least-once: every 7th alarm notification is delivered twice;
+ *   - the stream's tags (the autoscaler keeps its history and pending target there: ListTagsForStream, AddTagsToStream);
+ *   - the consumers' iterator age, when the trace has it (GetRecords.IteratorAgeMilliseconds, Maximum per period),
+ *     in the scale-down alarms that block on it.
  * Not modelled: sub-minute bursts (a minute at 100 % average would throttle in reality), producer retries.
  */
 import type { Direction } from '../../functions/shard-autoscaler/alarms';
@@ -37,6 +40,11 @@ export interface AlarmSpec {
   threshold: number;
   /** The shard count constant in the math. */
   shards: number;
+  /**
+   * Scale-down alarms blocked while consumers lag: ours adds FILL(iteratorAge,0) x threshold / limit to the
+   * MAX (at the limit it reaches the threshold); the AWS sample's alarm does not breach at or over its limit.
+   */
+  lagLimitMs?: number;
 }
 
 interface AlarmState extends AlarmSpec {
@@ -81,8 +89,10 @@ export class World {
   readonly operations: SimulationResult['operations'] = [];
   readonly rejected: SimulationResult['rejected'] = [];
   readonly alarms: Record<Direction, AlarmState>;
-  /** Per minute: accepted bytes and records, throttled records (sums over the minute). */
-  readonly metrics: Array<{ bytes: number; records: number; throttled: number }> = [];
+  /** Per minute: accepted bytes and records, throttled records (sums over the minute), iterator age (Maximum). */
+  readonly metrics: Array<{ bytes: number; records: number; throttled: number; iteratorAgeMs: number }> = [];
+  /** The stream's tags. */
+  readonly tags = new Map<string, string>();
   invocations = 0;
 
   constructor(
@@ -125,6 +135,15 @@ export class World {
     return 'ok';
   }
 
+  listTags(): Map<string, string> {
+    return new Map(this.tags);
+  }
+
+  /** AddTagsToStream (an empty value is kept as empty, as Kinesis does). */
+  addTags(tags: Record<string, string>): void {
+    for (const [key, value] of Object.entries(tags)) this.tags.set(key, value);
+  }
+
   putAlarms(specs: Record<Direction, AlarmSpec>): void {
     for (const direction of ['up', 'down'] as const) Object.assign(this.alarms[direction], specs[direction]);
   }
@@ -149,6 +168,7 @@ export class World {
         sample.incomingBytes += data.bytes;
         sample.incomingRecords += data.records;
         sample.throttledRecords += data.throttled;
+        sample.iteratorAgeMs = Math.max(sample.iteratorAgeMs, data.iteratorAgeMs);
       }
       samples.push(sample);
     }
@@ -165,10 +185,12 @@ export class World {
       let bytes = 0;
       let records = 0;
       let throttled = 0;
+      let age = 0;
       for (let m = last - (k + 1) * alarm.periodMinutes + 1; m <= last - k * alarm.periodMinutes; m++) {
         bytes += this.metrics[m]!.bytes;
         records += this.metrics[m]!.records;
         throttled += this.metrics[m]!.throttled;
+        age = Math.max(age, this.metrics[m]!.iteratorAgeMs);
       }
       if (alarm.offered) {
         // alarms.ts: bytes x offered / (records + 1), offered = records + throttled
@@ -176,10 +198,14 @@ export class World {
         records += throttled;
       }
       const seconds = alarm.periodMinutes * 60;
-      const value = Math.max(
-        bytes / (MIB * seconds * alarm.shards),
-        records / (1000 * seconds * alarm.shards),
-      );
+      let value = Math.max(bytes / (MIB * seconds * alarm.shards), records / (1000 * seconds * alarm.shards));
+      if (alarm.lagLimitMs !== undefined) {
+        value = alarm.offered
+          ? Math.max(value, (age * alarm.threshold) / alarm.lagLimitMs)
+          : age >= alarm.lagLimitMs
+            ? Number.POSITIVE_INFINITY
+            : value;
+      }
       if (alarm.direction === 'up' ? value >= alarm.threshold : value < alarm.threshold) breaching += 1;
     }
     const next: AlarmStateValue = breaching >= alarm.datapoints ? 'ALARM' : 'OK';
@@ -212,6 +238,7 @@ export function simulate(
       bytes: point.bytesPerSec * 60 * accepted,
       records: point.recordsPerSec * 60 * accepted,
       throttled: point.recordsPerSec * 60 * (1 - accepted),
+      iteratorAgeMs: point.iteratorAgeMs ?? 0,
     };
     minutes.push({
       minute: point.minute,
@@ -261,13 +288,13 @@ export interface Summary {
 
 export function summarise(result: SimulationResult, bounds?: { min: number; max: number }): Summary {
   const minutes = result.minutes;
+  // The most operations in any rolling 24 h (operations are in time order).
   let maxOps = 0;
-  for (const op of result.operations) {
-    maxOps = Math.max(
-      maxOps,
-      result.operations.filter((o) => o.minute > op.minute - 1440 && o.minute <= op.minute).length,
-    );
-  }
+  let first = 0;
+  result.operations.forEach((op, last) => {
+    while (op.minute - result.operations[first]!.minute >= 1440) first += 1;
+    maxOps = Math.max(maxOps, last - first + 1);
+  });
   const outOfBounds = bounds
     ? result.operations.filter(
         (op) => op.to > Math.max(bounds.max, op.from) || op.to < Math.min(bounds.min, op.from),

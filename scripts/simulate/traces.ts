@@ -5,7 +5,8 @@
  *
  *   npx tsx scripts/simulate/traces.ts     regenerates events/traces/*.csv
  *
- * CSV columns: minute,bytes_per_sec,records_per_sec
+ * CSV columns: minute,bytes_per_sec,records_per_sec[,iterator_age_ms] (the last one, the consumers' lag as
+ * GetRecords.IteratorAgeMilliseconds, only in traces that have it; 0 where absent).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -19,6 +20,8 @@ export interface TracePoint {
   minute: number;
   bytesPerSec: number;
   recordsPerSec: number;
+  /** The consumers' iterator age (Maximum) in that minute, when the trace has it. */
+  iteratorAgeMs?: number;
 }
 
 export interface Trace {
@@ -46,9 +49,17 @@ interface Shape {
   mibPerSec(minute: number): number;
   jitter?: number;
   drift?: number;
+  /** The consumers' iterator age at minute m (traces with lagging consumers only). */
+  iteratorAgeMs?(minute: number): number;
 }
 
 const hours = (h: number) => h * 60;
+
+/** A business day: night trough, morning ramp, peak early afternoon; 0 to 1. */
+const businessDay = (minute: number) => {
+  const phase = ((minute % hours(24)) / hours(24)) * 2 * Math.PI;
+  return Math.max(0, 0.5 - 0.5 * Math.cos(phase - Math.PI / 4)) ** 1.6;
+};
 
 export const SHAPES: Shape[] = [
   {
@@ -60,9 +71,7 @@ export const SHAPES: Shape[] = [
     recordBytes: 2048,
     mibPerSec: (m) => {
       const day = Math.floor(m / hours(24));
-      const phase = ((m % hours(24)) / hours(24)) * 2 * Math.PI;
-      const shape = Math.max(0, 0.5 - 0.5 * Math.cos(phase - Math.PI / 4)) ** 1.6;
-      return (0.4 + 6.5 * shape) * (day === 2 ? 0.7 : 1);
+      return (0.4 + 6.5 * businessDay(m)) * (day === 2 ? 0.7 : 1);
     },
   },
   {
@@ -97,6 +106,55 @@ export const SHAPES: Shape[] = [
     recordBytes: 1500,
     mibPerSec: (m) => (m >= hours(8) && m < hours(36) ? 0.01 : 7.5),
   },
+  {
+    // A week from Monday 00:00: five business days, then a quiet weekend at a fifth of the weekday level. Tests a
+    // budget spent on weekday swings and a long low plateau.
+    name: 'weekly',
+    minutes: hours(24 * 7),
+    seed: 53,
+    recordBytes: 1024,
+    mibPerSec: (m) => {
+      const weekend = Math.floor(m / hours(24)) >= 5;
+      return weekend ? 0.15 + 0.8 * businessDay(m) : 0.3 + 4.5 * businessDay(m);
+    },
+  },
+  {
+    // A batch job every 15 minutes: each run lands 4 MiB/s at once, draining linearly to the 0.5 MiB/s base by
+    // the next run. The peaks are minutes apart, far shorter than any scaling: capacity must cover them.
+    name: 'sawtooth',
+    minutes: hours(24),
+    seed: 59,
+    recordBytes: 512,
+    jitter: 0.05,
+    mibPerSec: (m) => 0.5 + 4 * (1 - (m % 15) / 15),
+  },
+  {
+    // Noise around a flat 1.5 MiB/s: 3 shards at the 0.5 target, 0.375 of 4 shards (the scale-down threshold
+    // there) and 0.75 of 2 (the scale-up threshold): a policy without hysteresis flaps.
+    name: 'flapping',
+    minutes: hours(48),
+    seed: 61,
+    recordBytes: 2048,
+    jitter: 0.15,
+    drift: 0.04,
+    mibPerSec: () => 1.5,
+  },
+  {
+    // Two business days; on the first evening the consumers fall behind (a slow downstream): the iterator age
+    // climbs to 40 minutes while the load declines, and drains over 3 hours. Scaling down then would take
+    // read capacity (Lambda consumers per shard) from consumers that are behind.
+    name: 'lagging-consumers',
+    minutes: hours(48),
+    seed: 67,
+    recordBytes: 1024,
+    mibPerSec: (m) => 0.3 + 5 * businessDay(m),
+    iteratorAgeMs: (m) => {
+      const start = hours(15);
+      if (m < start || m >= start + hours(6)) return 2000;
+      const x = (m - start) / hours(6); // 0 to 1: up for the first half, down over the second
+      return Math.round(2000 + 40 * 60_000 * Math.sin(Math.PI * x));
+    },
+  },
 ];
 
 export function generate(shape: Shape): Trace {
@@ -104,28 +162,44 @@ export function generate(shape: Shape): Trace {
   const points: TracePoint[] = [];
   for (let minute = 0; minute < shape.minutes; minute++) {
     const bytesPerSec = Math.round(shape.mibPerSec(minute) * MIB * next());
-    points.push({ minute, bytesPerSec, recordsPerSec: Math.round(bytesPerSec / shape.recordBytes) });
+    points.push({
+      minute,
+      bytesPerSec,
+      recordsPerSec: Math.round(bytesPerSec / shape.recordBytes),
+      ...(shape.iteratorAgeMs ? { iteratorAgeMs: shape.iteratorAgeMs(minute) } : {}),
+    });
   }
   return { name: shape.name, points };
 }
 
+const HEADER = 'minute,bytes_per_sec,records_per_sec';
+const LAG_HEADER = `${HEADER},iterator_age_ms`;
+
 export function toCsv(trace: Trace): string {
-  return `minute,bytes_per_sec,records_per_sec\n${trace.points
-    .map((point) => `${point.minute},${point.bytesPerSec},${point.recordsPerSec}`)
+  const lag = trace.points.some((point) => point.iteratorAgeMs !== undefined);
+  return `${lag ? LAG_HEADER : HEADER}\n${trace.points
+    .map(
+      (point) =>
+        `${point.minute},${point.bytesPerSec},${point.recordsPerSec}` +
+        (lag ? `,${point.iteratorAgeMs ?? 0}` : ''),
+    )
     .join('\n')}\n`;
 }
 
 export function parseCsv(name: string, text: string): Trace {
   const [header, ...rows] = text.trim().split(/\r?\n/);
-  if (header?.trim() !== 'minute,bytes_per_sec,records_per_sec') {
-    throw new Error(`${name}: expected the header minute,bytes_per_sec,records_per_sec`);
+  const lag = header?.trim() === LAG_HEADER;
+  if (!lag && header?.trim() !== HEADER) {
+    throw new Error(`${name}: expected the header ${HEADER}[,iterator_age_ms]`);
   }
-  const points = rows.map((row, index) => {
-    const [minute, bytesPerSec, recordsPerSec] = row.split(',').map(Number);
-    if (![minute, bytesPerSec, recordsPerSec].every((value) => Number.isFinite(value))) {
-      throw new Error(`${name}: line ${index + 2} is not three numbers`);
+  const columns = lag ? 4 : 3;
+  const points = rows.map((row, index): TracePoint => {
+    const values = row.split(',').map(Number);
+    if (values.length !== columns || !values.every((value) => Number.isFinite(value))) {
+      throw new Error(`${name}: line ${index + 2} is not ${columns} numbers`);
     }
-    return { minute: minute!, bytesPerSec: bytesPerSec!, recordsPerSec: recordsPerSec! };
+    const [minute, bytesPerSec, recordsPerSec, iteratorAgeMs] = values as [number, number, number, number];
+    return { minute, bytesPerSec, recordsPerSec, ...(lag ? { iteratorAgeMs } : {}) };
   });
   return { name, points };
 }

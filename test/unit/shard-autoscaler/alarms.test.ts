@@ -57,8 +57,8 @@ describe('buildAlarms', () => {
       AlarmName: 'p-orders-scale-up',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 0.75,
-      EvaluationPeriods: 3,
-      DatapointsToAlarm: 3,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
       TreatMissingData: 'notBreaching',
       AlarmActions: ['arn:aws:sns:us-east-1:1:t'],
     });

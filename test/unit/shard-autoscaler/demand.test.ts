@@ -60,7 +60,7 @@ describe('measureDemand', () => {
     expect(demand).toMatchObject({
       shards: 9,
       binding: 'bytes',
-      periods: 3,
+      periods: 2,
       throttled: false,
       lagging: false,
     });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
 import { renderChart } from '../../../scripts/simulate/chart';
 import { simulate, summarise, World } from '../../../scripts/simulate/model';
+import { bestFeasible, ideal, maxOperationsInDay } from '../../../scripts/simulate/oracle';
 import { anchor, ours } from '../../../scripts/simulate/policies';
 import { generate, parseCsv, SHAPES, TRACES_DIR, type Trace, toCsv } from '../../../scripts/simulate/traces';
 
@@ -26,6 +27,53 @@ describe('traces', () => {
       expect(parseCsv(shape.name, committed).points.length).toBe(shape.minutes);
     }
     expect(() => parseCsv('bad', 'a,b\n1,2')).toThrow(/header/);
+  });
+
+  it("carry the consumers' iterator age where a trace has it", () => {
+    const lagging = parseCsv('lag', 'minute,bytes_per_sec,records_per_sec,iterator_age_ms\n0,10,1,2000\n');
+    expect(lagging.points).toEqual([{ minute: 0, bytesPerSec: 10, recordsPerSec: 1, iteratorAgeMs: 2000 }]);
+    expect(toCsv(lagging)).toBe('minute,bytes_per_sec,records_per_sec,iterator_age_ms\n0,10,1,2000\n');
+    expect(() => parseCsv('lag', 'minute,bytes_per_sec,records_per_sec,iterator_age_ms\n0,10,1\n')).toThrow(
+      /line 2 is not 4 numbers/,
+    );
+  });
+});
+
+describe('the oracle rows', () => {
+  const policy = resolvePolicy({ streamName: 't', maxShards: 64 });
+  // 1 MiB/s, then 6 MiB/s for 3 hours, then 1 MiB/s: 2, 12 and 2 shards at the 0.5 target.
+  const trace = flat('step', 12 * 60, (m) => (m >= 120 && m < 300 ? 6 : 1));
+
+  it('ideal: ceil(load / target) every minute, whatever the rules', () => {
+    const run = ideal(trace, policy);
+    expect(run.minutes[0]!.shards).toBe(2);
+    expect(run.minutes[200]!.shards).toBe(12);
+    expect(summarise(run)['shard-hours']).toBe(Math.round((2 * 540 + 12 * 180) / 60));
+  });
+
+  it('best feasible: never above the target, at most 2x / at least half per operation, one per 5 minutes', () => {
+    const run = bestFeasible(trace, policy);
+    for (const minute of run.minutes) expect(minute.utilisation).toBeLessThanOrEqual(0.5 + 1e-9);
+    for (const op of run.operations) {
+      expect(op.to).toBeLessThanOrEqual(2 * op.from);
+      expect(op.to).toBeGreaterThanOrEqual(Math.ceil(op.from / 2));
+    }
+    const minutes = run.operations.map((op) => op.minute);
+    expect(new Set(minutes.map((m) => Math.floor(m / 5))).size).toBe(minutes.length);
+    // 2 -> 3 -> 6 -> 12 ahead of the step (foresight, cheapest first steps), 12 -> 6 -> 3 -> 2 after it.
+    expect(run.operations.map((op) => op.to)).toEqual([3, 6, 12, 6, 3, 2]);
+    const floor = summarise(ideal(trace, policy))['shard-hours'];
+    expect(summarise(run)['shard-hours']).toBeGreaterThanOrEqual(floor);
+    expect(summarise(run)['shard-hours']).toBeLessThan(floor * 1.1);
+  });
+
+  it('best feasible keeps 10 operations in any rolling 24 h, even when the load asks for more', () => {
+    // A step every 40 minutes for a day: following each would take 2 operations per 40 minutes.
+    const busy = flat('busy', 24 * 60, (m) => (Math.floor(m / 40) % 2 === 0 ? 1 : 6));
+    const run = bestFeasible(busy, policy);
+    expect(maxOperationsInDay(run.operations.map((op) => op.minute / 5))).toBeLessThanOrEqual(10);
+    expect(Math.max(...run.minutes.map((m) => m.utilisation))).toBeLessThanOrEqual(0.5 + 1e-9);
+    expect(maxOperationsInDay([0, 10, 287, 288, 300], 288)).toBe(3);
   });
 });
 
@@ -75,8 +123,14 @@ describe('simulate', () => {
       simulate(trace, ours(resolvePolicy({ streamName: 't' })), 2),
       simulate(trace, anchor(), 2),
     ];
-    const svg = await renderChart('tiny', ['subtitle'], results);
+    const svg = await renderChart(
+      'tiny',
+      ['subtitle'],
+      results,
+      ideal(trace, resolvePolicy({ streamName: 't' })),
+    );
     expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('ideal: shards');
     expect(svg).toContain('this policy: shards');
     expect(svg).toContain('AWS sample: shards');
   });
