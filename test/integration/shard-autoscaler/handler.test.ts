@@ -17,6 +17,7 @@ import { alarmName, shardCountInAlarm } from '../../../functions/shard-autoscale
 import { config } from '../../../functions/shard-autoscaler/config';
 import { handler, type ShardAutoscalerResult } from '../../../functions/shard-autoscaler/handler';
 import { decodeHistory, encodeHistory, HISTORY_TAG } from '../../../functions/shard-autoscaler/history';
+import { PENDING_TAG } from '../../../functions/shard-autoscaler/pending';
 import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
 import { kinesisClient, resetClients } from '../../../shared/aws/clients';
 import { lambdaContext } from '../../support/kinesis-events';
@@ -245,6 +246,89 @@ describe('shard-autoscaler handler', () => {
     const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, changed));
     expect(outcome).toMatchObject({ outcome: 'scaled', direction: 'down', from: 6, to: 3 });
     expect(world.kinesis.shardCount(name)).toBe(3);
+  });
+
+  async function tagsOf(name: string) {
+    const tags = await kinesisClient().send(new ListTagsForStreamCommand({ StreamName: name, Limit: 50 }));
+    return new Map((tags.Tags ?? []).map((tag) => [tag.Key!, tag.Value ?? '']));
+  }
+  const downAlarm = (name: string) => world.cloudwatch.alarms.get(alarmName(PREFIX, name, 'down'))!;
+
+  it('finishes a scale-down the half rule cut short: pending target tagged, scale-down threshold raised, then the rest', async () => {
+    // 12 shards offered 2.4 MiB/s for the last hour: 5 shards at the 0.5 target; the half rule allows 6.
+    const { name, alarm, changed } = await arrange('pending', 12, 'down', 2.4 * MIB);
+    const [first] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+    expect(first).toMatchObject({ outcome: 'scaled', from: 12, to: 6, pending: 5 });
+    expect(first?.detail).toMatch(/at least half of current \(6\); 5 pending/);
+    expect(first?.apiCalls.AddTagsToStream).toBe(1); // history and pending target in one call
+    expect((await tagsOf(name)).get(PENDING_TAG)).toBe('down to 5');
+    // 5 of 6 shards at 0.5 = 0.4166: the load (0.4 of 6) is under it, so the reset alarm fires again; the
+    // scale-up alarm is unchanged.
+    expect(downAlarm(name)).toMatchObject({ Threshold: 0.4166, StateValue: 'INSUFFICIENT_DATA' });
+    expect(downAlarm(name).AlarmDescription).toMatch(/continuing toward the pending 5 shards/);
+    expect(world.cloudwatch.alarms.get(alarmName(PREFIX, name, 'up'))?.Threshold).toBe(0.75);
+    const sent = (await notifications.notifications()).find((n) => n.subject?.includes(`${name}: 12 -> 6`));
+    expect(sent?.message).toMatch(/5 shards pending: .* the next step follows after the cooldown/);
+
+    // The same delivery again: stale, as before.
+    const [duplicate] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+    expect(duplicate).toMatchObject({ outcome: 'stale' });
+    // The raised alarm fires within the cooldown (900 s): held and re-armed, nothing scaled.
+    world.cloudwatch.setState(alarm, 'ALARM', Date.now() + 1000);
+    const [early] = await invoke(eventBridgeAlarmEvent(alarm, Date.now() + 1000, 'early'));
+    expect(early).toMatchObject({ outcome: 'held', hold: 'cooldown', rearmed: true, from: 6 });
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([{ stream: name, target: 6 }]);
+
+    // After the cooldown (the scaling moved 20 minutes back), it fires again: 6 -> 5, pending cleared, the normal
+    // threshold back.
+    await kinesisClient().send(
+      new AddTagsToStreamCommand({
+        StreamName: name,
+        Tags: { [HISTORY_TAG]: encodeHistory([Date.now() - 20 * 60_000]) },
+      }),
+    );
+    const at = Date.now() + 2000;
+    world.cloudwatch.setState(alarm, 'ALARM', at);
+    const [rest] = await invoke(eventBridgeAlarmEvent(alarm, at, 'rest'));
+    expect(rest).toMatchObject({ outcome: 'scaled', from: 6, to: 5 });
+    expect(rest).not.toHaveProperty('pending');
+    expect((await tagsOf(name)).get(PENDING_TAG)).toBe('');
+    expect(downAlarm(name).Threshold).toBe(0.25);
+    expect(world.kinesis.shardCount(name)).toBe(5);
+    // And its duplicate is stale.
+    const [again] = await invoke(eventBridgeAlarmEvent(alarm, at, 'rest'));
+    expect(again).toMatchObject({ outcome: 'stale' });
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toHaveLength(2);
+  });
+
+  it('puts the pending target back when UpdateShardCount is refused', async () => {
+    const { name, alarm, changed } = await arrange('pending-refused', 12, 'down', 2.4 * MIB);
+    await kinesisClient().send(
+      new AddTagsToStreamCommand({ StreamName: name, Tags: { [PENDING_TAG]: 'down to 9' } }),
+    );
+    world.kinesis.failNextUpdate('LimitExceededException', 'Rate exceeded for stream');
+    try {
+      const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+      expect(outcome).toMatchObject({ outcome: 'failed', error: 'LimitExceededException' });
+      expect(outcome?.apiCalls.AddTagsToStream).toBe(2); // recorded, then rolled back
+    } finally {
+      world.kinesis.clearInjectedFailures();
+    }
+    expect((await tagsOf(name)).get(PENDING_TAG)).toBe('down to 9');
+    expect(await historyOf(name)).toEqual([]);
+    expect(downAlarm(name).Threshold).toBe(0.25);
+  });
+
+  it('DRY_RUN reports the pending target and writes neither the tag nor the alarms', async () => {
+    const { name, alarm, changed } = await arrange('pending-dry', 12, 'down', 2.4 * MIB);
+    await configure([name], { DRY_RUN: 'true' });
+    world.cloudwatch.calls.length = 0;
+    const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, changed));
+    expect(outcome).toMatchObject({ outcome: 'dry-run', from: 12, to: 6, pending: 5 });
+    expect(outcome?.detail).toMatch(/^would scale down 12 -> 6: .*5 pending/);
+    expect(world.cloudwatch.count('PutMetricAlarm') + world.cloudwatch.count('SetAlarmState')).toBe(0);
+    expect((await tagsOf(name)).has(PENDING_TAG)).toBe(false);
+    expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([]);
   });
 
   it('holds a scale-down while consumers lag, re-arming the alarm', async () => {
