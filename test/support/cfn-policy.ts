@@ -438,8 +438,11 @@ function functionIn(template: Template, value: unknown): string | undefined {
  * Every function invoked asynchronously (a permission for SNS, EventBridge, S3, CloudWatch Logs...; an SNS
  * subscription; an EventBridge rule target) has an AWS::Lambda::EventInvokeConfig with an on-failure
  * destination: an event that fails all its attempts, or waits too long, is kept instead of dropped silently.
+ * The deliveries to it are kept too: an SNS subscription has a RedrivePolicy, an EventBridge target a
+ * DeadLetterConfig (what they could not hand to Lambda at all).
  */
 export function findAsyncInvocationsWithoutFailureDestination(template: Template): string[] {
+  const problems: string[] = [];
   const invokedBy = new Map<string, Set<string>>();
   const note = (fn: string | undefined, by: string) => {
     if (fn !== undefined) invokedBy.set(fn, (invokedBy.get(fn) ?? new Set()).add(by));
@@ -449,10 +452,19 @@ export function findAsyncInvocationsWithoutFailureDestination(template: Template
     if (resource.Type === 'AWS::Lambda::Permission' && ASYNC_INVOKERS.has(String(p.Principal))) {
       note(functionIn(template, p.FunctionName), name);
     } else if (resource.Type === 'AWS::SNS::Subscription' && p.Protocol === 'lambda') {
-      note(functionIn(template, p.Endpoint), name);
+      const fn = functionIn(template, p.Endpoint);
+      note(fn, name);
+      if (fn !== undefined && !(p.RedrivePolicy as Json | undefined)?.deadLetterTargetArn) {
+        problems.push(`${name}: SNS subscription of ${fn} without a RedrivePolicy (deadLetterTargetArn)`);
+      }
     } else if (resource.Type === 'AWS::Events::Rule') {
-      for (const target of asArray(p.Targets as Json[] | undefined))
-        note(functionIn(template, target.Arn), name);
+      for (const target of asArray(p.Targets as Json[] | undefined)) {
+        const fn = functionIn(template, target.Arn);
+        note(fn, name);
+        if (fn !== undefined && !(target.DeadLetterConfig as Json | undefined)?.Arn) {
+          problems.push(`${name}: EventBridge target ${fn} without a DeadLetterConfig`);
+        }
+      }
     }
   }
   const withDestination = new Set(
@@ -465,10 +477,11 @@ export function findAsyncInvocationsWithoutFailureDestination(template: Template
       )
       .map((resource) => functionIn(template, resource.Properties?.FunctionName)),
   );
-  return [...invokedBy]
-    .filter(([fn]) => !withDestination.has(fn))
-    .map(
-      ([fn, sources]) =>
-        `${fn}: invoked asynchronously (${[...sources].join(', ')}) without an on-failure destination (EventInvokeConfig DestinationConfig.OnFailure)`,
+  for (const [fn, sources] of invokedBy) {
+    if (withDestination.has(fn)) continue;
+    problems.push(
+      `${fn}: invoked asynchronously (${[...sources].join(', ')}) without an on-failure destination (EventInvokeConfig DestinationConfig.OnFailure)`,
     );
+  }
+  return problems;
 }

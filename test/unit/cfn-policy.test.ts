@@ -419,12 +419,54 @@ describe('asynchronous invocation check', () => {
       Type: 'AWS::Events::Rule',
       Properties: { Targets: [{ Arn: { 'Fn::GetAtt': ['F', 'Arn'] } }] },
     };
-    expect(
-      findAsyncInvocationsWithoutFailureDestination({ Resources: { F: fn, S: subscription } }),
-    ).toHaveLength(1);
+    expect(findAsyncInvocationsWithoutFailureDestination({ Resources: { F: fn, S: subscription } })).toEqual([
+      expect.stringMatching(/^S: SNS subscription of F without a RedrivePolicy/),
+      expect.stringMatching(/^F: invoked asynchronously \(S\) without an on-failure destination/),
+    ]);
     expect(
       findAsyncInvocationsWithoutFailureDestination({ Resources: { F: fn, E: rule, C: config() } }),
-    ).toHaveLength(1);
+    ).toEqual([
+      expect.stringMatching(/^E: EventBridge target F without a DeadLetterConfig/),
+      expect.stringMatching(/^F: invoked asynchronously \(E\)/),
+    ]);
+  });
+
+  it('wants the deliveries kept too: a RedrivePolicy on SNS subscriptions, a DeadLetterConfig on rule targets', () => {
+    const queue = { 'Fn::GetAtt': ['Q', 'Arn'] };
+    const subscription = (redrive?: unknown): Resource => ({
+      Type: 'AWS::SNS::Subscription',
+      Properties: {
+        Protocol: 'lambda',
+        Endpoint: { 'Fn::GetAtt': ['F', 'Arn'] },
+        ...(redrive === undefined ? {} : { RedrivePolicy: redrive }),
+      },
+    });
+    const rule = (deadLetter?: unknown): Resource => ({
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': ['F', 'Arn'] },
+            ...(deadLetter === undefined ? {} : { DeadLetterConfig: deadLetter }),
+          },
+        ],
+      },
+    });
+    const check = (resources: Template['Resources']) =>
+      findAsyncInvocationsWithoutFailureDestination({ Resources: { F: fn, C: config(queue), ...resources } });
+    expect(check({ S: subscription(), E: rule() })).toHaveLength(2);
+    expect(check({ S: subscription({ deadLetterTargetArn: queue }), E: rule({ Arn: queue }) })).toEqual([]);
+    // A subscription of something else (e-mail) or a rule targeting a queue invokes no function.
+    const email: Resource = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { Protocol: 'email', Endpoint: 'a@b.c' },
+    };
+    const toQueue: Resource = { Type: 'AWS::Events::Rule', Properties: { Targets: [{ Arn: queue }] } };
+    expect(
+      findAsyncInvocationsWithoutFailureDestination({
+        Resources: { F: fn, M: email, R: toQueue, Q: { Type: 'AWS::SQS::Queue' } },
+      }),
+    ).toEqual([]);
   });
 
   it('accepts an on-failure destination, and ignores synchronous callers (Firehose, event source mappings)', () => {

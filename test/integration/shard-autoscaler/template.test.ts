@@ -164,7 +164,7 @@ describe('shard-autoscaler in the packaged template', () => {
     });
   });
 
-  it('keeps the invocations SNS or EventBridge hand it that fail or grow too old, in an encrypted queue', () => {
+  it('keeps what SNS or EventBridge fail to deliver, and invocations that fail or grow too old, in an encrypted queue', () => {
     const configs = resourcesOf('AWS::Lambda::EventInvokeConfig').filter(
       ([, r]) =>
         JSON.stringify(r.Properties!.FunctionName) ===
@@ -179,6 +179,33 @@ describe('shard-autoscaler in the packaged template', () => {
     });
     expect(template.Resources.ShardAutoscalerFailureQueue?.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
+    });
+    // What SNS or EventBridge could not hand to Lambda at all goes there too, sent by this stack's topic or rule only.
+    const queue = { 'Fn::GetAtt': ['ShardAutoscalerFailureQueue', 'Arn'] };
+    expect(template.Resources.ShardAutoscalerAlarmSubscription!.Properties!.RedrivePolicy).toEqual({
+      deadLetterTargetArn: queue,
+    });
+    const targets = template.Resources.ShardAutoscalerAlarmRule!.Properties!.Targets as Json[];
+    expect(targets.map((target) => target.DeadLetterConfig)).toEqual([{ Arn: queue }]);
+    const policy = template.Resources.ShardAutoscalerFailureQueuePolicy!.Properties!;
+    expect(policy.Queues).toEqual([{ Ref: 'ShardAutoscalerFailureQueue' }]);
+    const [statement] = (policy.PolicyDocument as { Statement: Array<{ 'Fn::If': [string, Json, Json] }> })
+      .Statement;
+    const [condition, sns, events] = statement!['Fn::If'];
+    expect(condition).toBe('ShardAutoscalerSnsTrigger');
+    expect(sns).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: queue,
+      Condition: { ArnEquals: { 'aws:SourceArn': { Ref: 'ShardAutoscalerAlarmTopic' } } },
+    });
+    expect(events).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: queue,
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ShardAutoscalerAlarmRule', 'Arn'] } } },
     });
   });
 });
