@@ -266,14 +266,14 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
   };
   const keyOf = (item: DynamoDbItem) => keys.map((name) => keyText(item[name])).join('\u0000');
 
-  /**
-   * Sleeps before retry `attempt` if the budget allows the wait plus another call; false when it does not (the
-   * caller then gives the remaining work back to Lambda).
-   */
   // Per write (Lambda runs one invocation at a time per instance): emitted as metrics when the write ends.
   let retries = 0;
   let stale = 0;
 
+  /**
+   * Sleeps before retry `attempt` if the budget allows the wait plus another call; false when it does not (the
+   * caller then gives the remaining work back to Lambda).
+   */
   async function backoff(attempt: number, context: SinkWriteContext): Promise<boolean> {
     // Full jitter, cut short to leave one more call room in the budget.
     const room = context.remainingTimeMs() - 2 * margin;
