@@ -20,7 +20,7 @@
  * Scale-ups have no pending target: one cut short by the double rule lands below the scale-up threshold only when
  * the rest of the way is less than 1.5x, i.e. at a utilisation between the target and the scale-up threshold,
  * where nothing throttles; a larger rest keeps the scale-up alarm firing on its own. Continuing there anyway cost
- * 12 to 15 % more shard-hours on the spike and sawtooth traces with no fewer throttled minutes (`npm run simulate`).
+ * about 12 % more shard-hours on the spike and sawtooth traces with no fewer throttled minutes (`npm run simulate`).
  *
  * Normal scale-down threshold on n shards: scaleDownThreshold, but never above k x target / n, where k is the largest
  * count a scale-down from n is worth (MIN_SCALE_DOWN_FRACTION): under it the load fits k shards at the target, so a

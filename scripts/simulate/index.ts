@@ -9,10 +9,12 @@
  *   npx tsx scripts/simulate/traces.ts   regenerate the traces
  *
  * Policies, columns and words as in functions/shard-autoscaler/README.md ("How it compares"): "this policy" is
- * the function's decision code, "AWS sample" aws-samples/kinesis-auto-scaling's double/halve. throttled min =
- * minutes with offered load above capacity; peak util = offered load / capacity at its highest; shard-hours = what the
- * stream costs; ops (max in 24 h) = UpdateShardCount operations, and the most in any rolling 24 h (AWS allows 10);
- * refused calls = UpdateShardCount calls AWS would refuse (the budget, the 2x / half rule, UPDATING). A run in
+ * the function's decision code, "AWS sample" aws-samples/kinesis-auto-scaling's double/halve, "best feasible" and
+ * "ideal" the bounds of oracle.ts. throttled min = minutes with offered load above capacity; peak util = offered
+ * load / capacity at its highest; shard-hours = what the stream costs, and x ideal its ratio to the ideal's;
+ * ops (max in 24 h) = UpdateShardCount operations, and the most in any rolling 24 h (AWS allows 10); ops / day =
+ * operations per day (flapping shows here); refused calls = UpdateShardCount calls AWS would refuse (the budget,
+ * the 2x / half rule, UPDATING); invocations = alarm deliveries to the function (re-arms included). A run in
  * which this policy makes a refused call, exceeds 10 operations in 24 h or leaves [min, max] exits 1.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
