@@ -13,6 +13,7 @@ import { dynamoDbClient, kinesisClient, s3Client } from '../../shared/aws/client
 import { aggregate } from '../../shared/kpl';
 import { lambdaContext, listShardIds, readShard, toLambdaEvent } from '../../test/support/kinesis-events';
 import { createBucket, listKeys, readLines } from '../../test/support/s3';
+import { table } from '../lib/table';
 import type { Demo } from './context';
 
 const STREAM = 'demo-device-readings';
@@ -21,7 +22,7 @@ const DEAD_LETTERS = 'demo-dynamodb-dead-letters';
 const READINGS = 2000;
 
 const reading = (i: number) =>
-  `{"deviceId":"d-${i % 50}","ts":"${1_764_000_000_000 + i * 1000}","temperature":${(i % 300) / 10 + 0.05},` +
+  `{"deviceId":"d-${i % 50}","ts":"${1_764_000_000_000 + i * 1000}","temperature":${Math.floor((i % 300) / 10)}.${i % 10}5,` +
   `"counter":${12345678901234567890n + BigInt(i)},"site":{"id":"berlin-${i % 3}","tags":["hvac","zone-${i % 2}"]},` +
   `"note":""}`;
 
@@ -112,22 +113,22 @@ export const demo: Demo = async () => {
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
+    console.log(`${invocations} invocation(s); a few items in ${TABLE}, numbers as DynamoDB stores them:`);
     console.log(
-      `\n${invocations} invocation(s); a few of the items in ${TABLE} (numbers as DynamoDB stores them):`,
-    );
-    console.table(
-      items
-        .sort((a, b) => show(a.sk).localeCompare(show(b.sk)))
-        .slice(0, 5)
-        .map((item) => ({
-          pk: show(item.pk),
-          sk: show(item.sk),
-          temperature: show(item.temperature),
-          counter: show(item.counter),
-          note: JSON.stringify(show(item.note)),
-          _shardId: show(item._shardId),
-          _subSequenceNumber: show(item._subSequenceNumber),
-        })),
+      table(
+        items
+          .sort((x, y) => show(x.sk).localeCompare(show(y.sk)))
+          .slice(0, 5)
+          .map((item) => ({
+            pk: show(item.pk),
+            sk: show(item.sk),
+            temperature: show(item.temperature),
+            counter: show(item.counter),
+            note: JSON.stringify(show(item.note)),
+            _shardId: show(item._shardId).replace('shardId-', '…'),
+            _sub: show(item._subSequenceNumber),
+          })),
+      ),
     );
     const dead = (
       await Promise.all(
@@ -136,9 +137,9 @@ export const demo: Demo = async () => {
     )
       .flat()
       .map((line) => JSON.parse(line) as { errorName: string; reason: string });
-    for (const entry of dead) console.log(`dead letter: ${entry.errorName}: ${entry.reason}`);
+    for (const entry of dead) console.log(`  dead letter: ${entry.errorName}: ${entry.reason}`);
     console.log(
-      `Items in ${TABLE}: ${items.length}/${READINGS} readings (one per key); dead-lettered ${dead.length}/${poison.length} poison records.`,
+      `${items.length}/${READINGS} readings landed (one item per key); ${dead.length}/${poison.length} poison records dead-lettered.`,
     );
     if (items.length !== READINGS || dead.length !== poison.length) {
       throw new Error('kinesis-to-dynamodb: record counts do not add up');
