@@ -17,7 +17,8 @@
  *     reasons ({@link safeReason}), so the runner dead-letters them with their original bytes.
  * - Request-level answers: 413 (body over the domain's `http.max_content_length`) splits the request in two until
  *   a single document is left, which is then rejected as too large; 400 (a body OpenSearch could not parse)
- *   bisects the same way to isolate the document; 429, 5xx, timeouts and connection errors retry the whole
+ *   bisects the same way to isolate the document (within {@link MAX_BISECT_REQUESTS}; past it the documents are
+ *   handed back, not dead-lettered); 429, 5xx, timeouts and connection errors retry the whole
  *   request with backoff inside the budget; 401/403 and anything else fail its documents (no retry).
  * - Deadline: every request carries the invocation's abort signal (a request in flight when the budget ends is
  *   aborted and its documents reported failed) and a per-attempt timeout; no request or backoff is started that
@@ -38,7 +39,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { REQUEST_TIMEOUT_MS } from '../aws/clients';
 import type { RecordCoordinates, Sink, SinkItem, SinkRejection, SinkWriteContext } from '../kinesis/types';
-import { logger } from '../middleware/observability';
+import { logger, MetricUnit, metrics } from '../middleware/observability';
 
 /** One document on its way to OpenSearch. */
 export interface BulkDocument {
@@ -76,6 +77,11 @@ export interface OpenSearchSinkOptions {
 }
 
 export const DEFAULT_MAX_BULK_BYTES = 5 * 1024 * 1024;
+/**
+ * Requests one write may spend bisecting bulk requests OpenSearch refused as a whole (HTTP 400) to isolate the
+ * document: enough to find a few bad documents among thousands, not a storm when every request is refused.
+ */
+export const MAX_BISECT_REQUESTS = 64;
 export const DEFAULT_MAX_BULK_ACTIONS = 10_000;
 /** OpenSearch (2.9+) refuses a document `_id` longer than 512 bytes. */
 export const MAX_ID_BYTES = 512;
@@ -286,6 +292,8 @@ export function createOpenSearchSink(options: OpenSearchSinkOptions): Sink<BulkD
       const signal = context.signal;
       const tasks: Array<Promise<void>> = [];
       let active = 0;
+      let bulkRequests = 0;
+      let retriedItems = 0;
       const waiting: Array<() => void> = [];
       const slot = async () => {
         if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -329,6 +337,7 @@ export function createOpenSearchSink(options: OpenSearchSinkOptions): Sink<BulkD
         );
         for (const part of next) submit({ items: part.map((k) => indexes[k]!), attempt: attempt + 1 }, delay);
       };
+      let bisectsLeft = MAX_BISECT_REQUESTS;
       const split = (request: PlannedRequest) => {
         const half = Math.ceil(request.items.length / 2);
         submit({ items: request.items.slice(0, half), attempt: request.attempt });
@@ -339,6 +348,8 @@ export function createOpenSearchSink(options: OpenSearchSinkOptions): Sink<BulkD
         if (!canStart(0)) return; // left failed: the budget cannot hold another request
         let body = '';
         for (const index of request.items) body += lines[index]!;
+        bulkRequests += 1;
+        if (request.attempt > 1) retriedItems += request.items.length;
         const answer = await post(body, signal);
         const { status } = answer;
         if (status >= 200 && status < 300 && Array.isArray(answer.body?.items)) {
@@ -356,6 +367,16 @@ export function createOpenSearchSink(options: OpenSearchSinkOptions): Sink<BulkD
             }
           });
           if (transient.length > 0) retry(transient, request.attempt, 'OpenSearch answered 429/5xx for them');
+          return;
+        }
+        if (status === 400 && request.items.length > 1 && (bisectsLeft -= 2) < 0) {
+          logger.error(
+            'OpenSearch keeps refusing bulk requests (HTTP 400); their documents are handed back to Lambda',
+            {
+              errorType: typeof answer.body?.error === 'object' ? answer.body.error.type : undefined,
+              documents: request.items.length,
+            },
+          );
           return;
         }
         if (status === 413 || status === 400) {
@@ -391,6 +412,8 @@ export function createOpenSearchSink(options: OpenSearchSinkOptions): Sink<BulkD
       for (const part of planBulkRequests(sizes, maxBytes, maxActions)) submit({ items: part, attempt: 1 });
       // Tasks added while waiting (splits, retries) are awaited too.
       for (let i = 0; i < tasks.length; i++) await tasks[i];
+      metrics.addMetric('BulkRequests', MetricUnit.Count, bulkRequests);
+      metrics.addMetric('BulkItemsRetried', MetricUnit.Count, retriedItems);
 
       const failed: number[] = [];
       done.forEach((state, index) => {

@@ -66,9 +66,12 @@ export interface ItemFault {
   times?: number;
 }
 
+/** What a request fault's predicate sees: the request as recorded, and its body. */
+export type RequestForMatch = RecordedRequest & { body: string };
+
 export type RequestFault =
-  | { status: number; body?: string; times?: number; match?: (request: RecordedRequest) => boolean }
-  | { hang: true; times?: number; match?: (request: RecordedRequest) => boolean };
+  | { status: number; body?: string; times?: number; match?: (request: RequestForMatch) => boolean }
+  | { hang: true; times?: number; match?: (request: RequestForMatch) => boolean };
 
 export interface RecordedRequest {
   method: string;
@@ -407,7 +410,7 @@ export async function startOpenSearchFake(options: OpenSearchFakeOptions = {}): 
     const fault = requestFaults.find(
       (candidate) =>
         (candidate.times === undefined || candidate.used < candidate.times) &&
-        (candidate.match === undefined || candidate.match(record)),
+        (candidate.match === undefined || candidate.match({ ...record, body: body.toString('utf8') })),
     );
     if (fault) {
       fault.used += 1;

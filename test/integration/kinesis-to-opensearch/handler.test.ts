@@ -257,6 +257,48 @@ describe('kinesis-to-opensearch', () => {
     ]);
   });
 
+  it('bisects a request OpenSearch refuses as a whole (400) down to the document it cannot take', async () => {
+    const prefix = configure();
+    const culprit = JSON.stringify({ n: 'culprit', note: 'secret-payload' });
+    fake.failRequests({
+      status: 400,
+      body: JSON.stringify({
+        error: {
+          root_cause: [{ type: 'x_content_parse_exception', reason: 'x' }],
+          type: 'x_content_parse_exception',
+          reason: "[1:8] Unexpected character. Preview of field's value: 'secret-payload'",
+        },
+        status: 400,
+      }),
+      match: (request) => request.body.includes('culprit'),
+    });
+    const { event, ids } = kplBatch(4, 10);
+    const bad = plainEvent([culprit], { shardId: 'shardId-000000000008' });
+    expect((await invoke({ Records: [...event.Records, ...bad.Records] })).response).toEqual({
+      batchItemFailures: [],
+    });
+    expect(fake.documents.get(INDEX)!.size).toBe(ids.length);
+    const dead = await deadLetters(prefix);
+    expect(dead.map((entry) => [entry.shardId, entry.errorName, entry.reason])).toEqual([
+      ['shardId-000000000008', 'x_content_parse_exception', '[1:8] Unexpected character'],
+    ]);
+    // 41 documents: one request, then halves down to the culprit (about 2 log2(41) more), not one per document.
+    expect(bulkRequests().length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(41)));
+  });
+
+  it('hands everything back, without a request storm or dead letters, when OpenSearch refuses every request (400)', async () => {
+    const prefix = configure();
+    fake.failRequests({ status: 400 });
+    const { event } = kplBatch(30, 10);
+    const { response } = await invoke(event);
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]!.kinesis.sequenceNumber }],
+    });
+    expect(bulkRequests().length).toBeLessThanOrEqual(1 + 64);
+    expect(await deadLetters(prefix)).toEqual([]);
+    expect(fake.documents.size).toBe(0);
+  });
+
   it('hands the batch back when OpenSearch keeps answering 503, before the deadline; re-delivery loses nothing', async () => {
     configure({ DEADLINE_MARGIN_MS: '800' });
     fake.failRequests({ status: 503 });
