@@ -27,6 +27,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   firehose: () => import('./firehose.bench'),
   sns: () => import('./sns.bench'),
   dynamodb: () => import('./dynamodb.bench'),
+  'kinesis-to-s3': () => import('./kinesis-to-s3.bench'),
   opensearch: () => import('./opensearch.bench'),
 };
 

@@ -3,6 +3,7 @@
 import { type FieldFilter, parseFieldFilter, parseProjection } from '../../shared/kinesis/select';
 import { DEFAULT_DEADLINE_MARGIN_MS } from '../../shared/aws/deadline';
 import { ConfigError, defineConfig } from '../../shared/middleware/config';
+import { DEFAULT_GZIP_LEVEL, DEFAULT_ZSTD_LEVEL, zstdAvailable } from '../../shared/sinks/compression';
 import { compileKeyTemplate, DEFAULT_KEY_TEMPLATE } from '../../shared/sinks/key-template';
 
 // The metadata member's name: a plain field name, and not one the text/binary formats or the wrapper of a
@@ -30,13 +31,23 @@ export const config = defineConfig((env) => {
   if (format !== 'json' && (fields.length > 0 || filterText !== undefined)) {
     throw new ConfigError('FIELDS/FILTER', 'used only with INPUT_FORMAT=json', format);
   }
+  const compression = env.oneOf('COMPRESSION', ['gzip', 'zstd', 'none'] as const, 'gzip');
+  if (compression === 'zstd' && !zstdAvailable()) {
+    throw new ConfigError(
+      'COMPRESSION',
+      `gzip or none on Node.js ${process.version} (zstd needs Node.js 22.15 or later: the nodejs22.x runtime)`,
+      compression,
+    );
+  }
   return {
     bucket: env.string('BUCKET_NAME', { pattern: BUCKET_NAME, describe: 'a valid S3 bucket name' }),
     prefix: env.string('KEY_PREFIX', { default: 'data' }).replace(/^\/+|\/+$/g, ''),
     keyTemplate,
     deadLetterPrefix: env.string('DEAD_LETTER_PREFIX', { default: 'dead-letter' }).replace(/^\/+|\/+$/g, ''),
     format,
-    compression: env.oneOf('COMPRESSION', ['gzip', 'none'] as const, 'gzip'),
+    compression,
+    gzipLevel: env.int('GZIP_LEVEL', { default: DEFAULT_GZIP_LEVEL, min: 1, max: 9 }),
+    zstdLevel: env.int('ZSTD_LEVEL', { default: DEFAULT_ZSTD_LEVEL, min: 1, max: 19 }),
     // 5 GiB is PutObject's limit; objects are built in memory, so keep well within the function's memory.
     maxObjectBytes: env.int('MAX_OBJECT_BYTES', { default: 64 * 1024 * 1024, min: 1024, max: 5 * 1024 ** 3 }),
     sse: env.oneOf('SSE', ['AES256', 'aws:kms', 'none'] as const, 'AES256'),

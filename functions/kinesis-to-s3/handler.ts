@@ -6,28 +6,30 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { processKinesisEvent, type StreamConsumer } from '../../shared/kinesis/runner';
 import { kitHandler } from '../../shared/middleware';
 import { createS3DeadLetterSink } from '../../shared/sinks/s3-dead-letter';
-import { createS3NdjsonSink } from '../../shared/sinks/s3-ndjson';
+import { createS3NdjsonSink, type NdjsonLine } from '../../shared/sinks/s3-ndjson';
 import { config } from './config';
-import { toNdjsonLine } from './transform';
+import { toNdjsonOutput } from './transform';
 
 type Settings = ReturnType<typeof config>;
 
 // Built once per configuration (the config getter caches its object), not per invocation.
-let consumer: { settings: Settings; value: StreamConsumer<Settings['format'], string> } | undefined;
+let consumer: { settings: Settings; value: StreamConsumer<Settings['format'], NdjsonLine> } | undefined;
 
-function consumerFor(settings: Settings): StreamConsumer<Settings['format'], string> {
+function consumerFor(settings: Settings): StreamConsumer<Settings['format'], NdjsonLine> {
   if (consumer?.settings !== settings) {
     const encryption = { sse: settings.sse, kmsKeyId: settings.kmsKeyId };
     consumer = {
       settings,
       value: {
         format: settings.format,
-        transform: (record) => toNdjsonLine(record, settings),
+        transform: (record) => toNdjsonOutput(record, settings),
         sink: createS3NdjsonSink({
           bucket: settings.bucket,
           prefix: settings.prefix,
           keyTemplate: settings.keyTemplate,
           compression: settings.compression,
+          gzipLevel: settings.gzipLevel,
+          zstdLevel: settings.zstdLevel,
           maxObjectBytes: settings.maxObjectBytes,
           ...encryption,
         }),

@@ -6,7 +6,13 @@
  * projection and no metadata the line is the record itself; `FIELDS` keeps the selected values' exact text;
  * metadata is appended as one more member.
  */
-import { jsonLine, projectText, RecordShapeError, withMember } from '../../shared/kinesis/lossless';
+import {
+  jsonLine,
+  jsonLineBytes,
+  projectText,
+  RecordShapeError,
+  withMember,
+} from '../../shared/kinesis/lossless';
 import { matchesFilter } from '../../shared/kinesis/select';
 import type { ConsumerRecord } from '../../shared/kinesis/types';
 import type { KinesisToS3Config } from './config';
@@ -23,6 +29,29 @@ function metadataJson({ coordinates }: ConsumerRecord<unknown>): string {
     partitionKey: coordinates.partitionKey,
     approximateArrivalTimestamp: coordinates.approximateArrivalTimestamp,
   });
+}
+
+/**
+ * What the handler writes: for a JSON record written as it is (no FILTER, FIELDS or metadata, the default), the
+ * record's own bytes (a view, see jsonLineBytes) without ever decoding them to a string: the runner has validated
+ * them on the bytes, and the sink copies them into the object. Otherwise {@link toNdjsonLine}'s string. Both are
+ * the same bytes for the same record.
+ */
+export function toNdjsonOutput(
+  record: ConsumerRecord<unknown>,
+  options: Options,
+): string | Uint8Array | undefined {
+  // `data` is the record's bytes whenever the runner calls (reading `text` here would decode them for nothing).
+  if (
+    options.format === 'json' &&
+    !options.filter &&
+    options.projection.length === 0 &&
+    !options.includeMetadata &&
+    record.data.length > 0
+  ) {
+    return jsonLineBytes(record.data);
+  }
+  return toNdjsonLine(record, options);
 }
 
 export function toNdjsonLine(record: ConsumerRecord<unknown>, options: Options): string | undefined {

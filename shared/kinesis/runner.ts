@@ -34,6 +34,7 @@ import { deaggregate, KplInputError } from '../kpl';
 import { loggableMessage, SafeMessageError } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
 import { kinesisRecordsOf, shardIdFromEventId, streamNameFromArn } from './event';
+import { isJsonBytes } from './json-bytes';
 import type {
   ConsumerRecord,
   DeadLetterEntry,
@@ -76,6 +77,26 @@ export interface RunOptions {
   /** Time kept back for answering Lambda (ms); the sinks' budget ends this much before the deadline. */
   deadlineMarginMs?: number;
 }
+
+/**
+ * A sink that can also take the items one by one, as the runner makes them, instead of all at once at the end:
+ * work that needs no answer from the destination (building and compressing objects) then overlaps with decoding
+ * the rest of the batch. The runner opens a stream at the first item, pushes every item in order (an item's index
+ * is the number pushed before it), and awaits `finish()` where it would have awaited `write(items)`: same budget,
+ * same result and failure semantics (`failed`, `rejected`, throwing = every item failed). `push` must not call the
+ * destination or throw; if it throws, the runner stops pushing and counts every item failed.
+ */
+export interface StreamingSink<TOut> extends Sink<TOut> {
+  open(context: SinkWriteContext): SinkStream<TOut>;
+}
+
+export interface SinkStream<TOut> {
+  push(item: SinkItem<TOut>): void;
+  finish(): Promise<SinkWriteResult>;
+}
+
+const isStreaming = <TOut>(sink: Sink<TOut>): sink is StreamingSink<TOut> =>
+  typeof (sink as Partial<StreamingSink<TOut>>).open === 'function';
 
 export interface StreamConsumer<F extends RecordFormat, TOut> {
   format: F;
@@ -138,6 +159,47 @@ function decode<F extends RecordFormat>(
   }
 }
 
+/**
+ * A JSON record whose validity is known (isJsonBytes) and whose text and value are made only when the transform
+ * reads them: a transform that writes the record's bytes (kinesis-to-s3's lossless default) never pays for a
+ * string or a parsed value. Reading `text` or `value` gives exactly what the eager decode gives.
+ */
+class LazyJsonRecord implements ConsumerRecord<unknown> {
+  #text: string | undefined;
+  #value: unknown;
+  #parsed = false;
+  constructor(
+    readonly coordinates: RecordCoordinates,
+    readonly data: Uint8Array,
+  ) {}
+  get text(): string {
+    if (this.#text === undefined) ({ value: this.#value, text: this.#text } = decode('json', this.data));
+    this.#parsed = true;
+    return this.#text!;
+  }
+  get value(): unknown {
+    if (!this.#parsed) void this.text;
+    return this.#value;
+  }
+}
+
+/**
+ * The record handed to the transform. JSON is validated on the bytes (no string, no parse) and decoded lazily; an
+ * invalid record is decoded eagerly so its RecordDecodeError is the same as ever (the validator and the parser
+ * agree: test/unit/kinesis/json-bytes.test.ts).
+ */
+function consumerRecord<F extends RecordFormat>(
+  format: F,
+  coordinates: RecordCoordinates,
+  data: Uint8Array,
+): ConsumerRecord<DecodedValue<F>> {
+  if (format === 'json' && isJsonBytes(data)) {
+    return new LazyJsonRecord(coordinates, data) as ConsumerRecord<DecodedValue<F>>;
+  }
+  const { value, text } = decode(format, data);
+  return { coordinates, data, value, text };
+}
+
 const errorNameOf = (error: unknown) => (error instanceof Error ? error.name : 'Error');
 const utf8Length = (text: string) => Buffer.byteLength(text, 'utf8');
 /** Coordinates as they may be logged: the partition key's length instead of the key (it can be 10s of KB). */
@@ -190,6 +252,9 @@ async function runBatch<F extends RecordFormat, TOut>(
   };
 
   const items: SinkItem<TOut>[] = [];
+  const streaming = isStreaming(consumer.sink) ? consumer.sink : undefined;
+  let sinkStream: SinkStream<TOut> | undefined;
+  let streamError: { error: unknown } | undefined;
   const itemParent: number[] = [];
   /** Each item's original bytes, for dead-lettering it if the destination rejects it. */
   const itemData: Uint8Array[] = [];
@@ -279,8 +344,7 @@ async function runBatch<F extends RecordFormat, TOut>(
       }
       let out: TOut | undefined;
       try {
-        const { value, text } = decode(consumer.format, user.data);
-        out = consumer.transform({ coordinates, data: user.data, value, text });
+        out = consumer.transform(consumerRecord(consumer.format, coordinates, user.data));
       } catch (error) {
         poison(parent, coordinates, error, user.data);
         continue;
@@ -289,7 +353,15 @@ async function runBatch<F extends RecordFormat, TOut>(
         summary.filtered += 1;
         continue;
       }
-      items.push({ coordinates, value: out });
+      const item = { coordinates, value: out };
+      items.push(item);
+      if (streaming && !streamError) {
+        try {
+          (sinkStream ??= streaming.open(context)).push(item);
+        } catch (error) {
+          streamError = { error };
+        }
+      }
       itemParent.push(parent);
       itemData.push(user.data);
     }
@@ -326,10 +398,14 @@ async function runBatch<F extends RecordFormat, TOut>(
     });
     return false;
   };
+  const writeItems = async (): Promise<SinkWriteResult> => {
+    if (streamError) throw streamError.error;
+    return sinkStream ? sinkStream.finish() : consumer.sink.write(items, context);
+  };
   const [written, deadLettered]: [SinkWriteResult, boolean] = await Promise.all([
     items.length === 0
       ? { failed: [] }
-      : untilDeadline(consumer.sink.write(items, context).catch(sinkFailed), deadline, () => {
+      : untilDeadline(writeItems().catch(sinkFailed), deadline, () => {
           abandoned('Sink write');
           return { failed: items.map((_, index) => index) };
         }),

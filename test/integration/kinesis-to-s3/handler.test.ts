@@ -4,6 +4,9 @@
  * handler, and what lands in s3rver is read back and counted.
  */
 import { readFileSync } from 'node:fs';
+import * as zlib from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +14,13 @@ import { config } from '../../../functions/kinesis-to-s3/config';
 import { handler } from '../../../functions/kinesis-to-s3/handler';
 import { kinesisClient, s3Client } from '../../../shared/aws/clients';
 import { aggregate } from '../../../shared/kpl';
-import { lambdaContext, listShardIds, readShard, toLambdaEvent } from '../../support/kinesis-events';
+import {
+  lambdaContext,
+  listShardIds,
+  plainEvent,
+  readShard,
+  toLambdaEvent,
+} from '../../support/kinesis-events';
 import { createBucket, listKeys, readLines } from '../../support/s3';
 
 const STREAM = 'orders-to-s3';
@@ -85,6 +94,8 @@ beforeEach(() =>
     FILTER: undefined,
     INCLUDE_METADATA: undefined,
     KEY_TEMPLATE: undefined,
+    GZIP_LEVEL: undefined,
+    ZSTD_LEVEL: undefined,
   }),
 );
 
@@ -208,6 +219,52 @@ describe('kinesis-to-s3 on kinesalite + s3rver', () => {
     );
     useEnv({ INPUT_FORMAT: 'json', BUCKET_NAME: undefined });
     await expect(invoke(events[0]!)).rejects.toThrow(/BUCKET_NAME must be a valid S3 bucket name/);
+  });
+
+  it('writes each record`s own bytes (gzip at GZIP_LEVEL, or zstd as .zst where Node has it)', async () => {
+    const records = [
+      '{"id":12345678901234567890,"p":0.1000000000000000055511151231257827,"x":1e400,"a":1,"a":2}',
+      '\uFEFF{"bom":"dropped"}',
+      '{\n  "pretty": [1,\r\n 2]\n}\n',
+      '"\\u00e9 é 😀"',
+    ];
+    const expected = [
+      '{"id":12345678901234567890,"p":0.1000000000000000055511151231257827,"x":1e400,"a":1,"a":2}',
+      '{"bom":"dropped"}',
+      '{   "pretty": [1,   2] }',
+      '"\\u00e9 é 😀"',
+    ];
+    const body = async (prefix: string) => {
+      const [key] = await listKeys(s3Client(), BUCKET, `${prefix}/`);
+      const object = await s3Client().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      return { key: key!, bytes: Buffer.from(await object.Body!.transformToByteArray()) };
+    };
+    for (const level of ['1', '9']) {
+      useEnv({ KEY_PREFIX: `level-${level}`, GZIP_LEVEL: level });
+      expect(await invoke(plainEvent(records.map((text) => Buffer.from(text))))).toEqual({
+        batchItemFailures: [],
+      });
+      const { key, bytes } = await body(`level-${level}`);
+      expect(key).toMatch(/\.ndjson\.gz$/);
+      expect(gunzipSync(bytes).toString('utf8')).toBe(`${expected.join('\n')}\n`);
+    }
+    useEnv({ GZIP_LEVEL: '10' });
+    await expect(invoke(events[0]!)).rejects.toThrow(/GZIP_LEVEL must be a number >= 1 and <= 9/);
+
+    useEnv({ KEY_PREFIX: 'zstd', GZIP_LEVEL: undefined, COMPRESSION: 'zstd' });
+    const zstd = zlib as unknown as { zstdDecompressSync?: (body: Buffer) => Buffer };
+    if (!zstd.zstdDecompressSync) {
+      await expect(invoke(events[0]!)).rejects.toThrow(
+        /Invalid configuration: COMPRESSION must be gzip or none on Node.js v\d+.* \(zstd needs Node.js 22.15 or later/,
+      );
+      return;
+    }
+    expect(await invoke(plainEvent(records.map((text) => Buffer.from(text))))).toEqual({
+      batchItemFailures: [],
+    });
+    const { key, bytes } = await body('zstd');
+    expect(key).toMatch(/\.ndjson\.zst$/);
+    expect(zstd.zstdDecompressSync(bytes).toString('utf8')).toBe(`${expected.join('\n')}\n`);
   });
 
   it('processes its sample event (events/kinesis-to-s3.json)', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toNdjsonLine } from '../../../functions/kinesis-to-s3/transform';
+import { toNdjsonLine, toNdjsonOutput } from '../../../functions/kinesis-to-s3/transform';
 import {
   hasMember,
   jsonLine,
@@ -215,5 +215,52 @@ describe('lossless JSON records (kinesis-to-s3)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the handler`s default path: the record`s own bytes, never decoded (toNdjsonOutput)', () => {
+  const framing = fc.tuple(
+    fc.boolean(),
+    fc.constantFrom('', ' ', '\n', '\r\n', '\t '),
+    fc.constantFrom('', '\n', ' \r\n', '\t'),
+  );
+  const pretty = (text: string) => text.replace(/,/g, ',\n  ').replace(/:\[/g, ':\r\n[');
+
+  it('property: the bytes written are jsonLine of the text the eager decode gives, for any JSON text', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(jsonText, framing, fc.boolean()), { minLength: 1, maxLength: 5 }),
+        async (records) => {
+          const texts = records.map(([text, [bom, before, after], spread]) => {
+            const body = spread && !/"[^"]*,/.test(text) ? pretty(text) : text;
+            return `${bom ? '\uFEFF' : ''}${before}${body}${after}`;
+          });
+          const written: Array<string | Uint8Array> = [];
+          await processKinesisEvent(plainEvent(texts.map((text) => Buffer.from(text))), {
+            format: 'json',
+            transform: (record) => toNdjsonOutput(record, settings),
+            sink: {
+              write: async (items) => {
+                written.push(...items.map((item) => item.value));
+                return { failed: [] };
+              },
+            },
+            deadLetter: { write: async () => undefined },
+          });
+          expect(written.every((line) => line instanceof Uint8Array)).toBe(true);
+          expect(written.map((line) => Buffer.from(line as Uint8Array).toString('utf8'))).toEqual(
+            texts.map((text) => jsonLine(text.replace(/^\uFEFF/, ''))),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('takes the string path when FIELDS, FILTER or metadata need the text', () => {
+    const record = { coordinates, data: Buffer.from('{"id":1}'), value: { id: 1 }, text: '{"id":1}' };
+    expect(toNdjsonOutput(record, settings)).toBeInstanceOf(Uint8Array);
+    expect(toNdjsonOutput(record, { ...settings, projection: parseProjection(['id']) })).toBe('{"id":1}');
+    expect(typeof toNdjsonOutput(record, { ...settings, includeMetadata: true })).toBe('string');
   });
 });

@@ -1,7 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { processKinesisEvent } from '../../../shared/kinesis/runner';
+import { processKinesisEvent, type StreamingSink } from '../../../shared/kinesis/runner';
 import type { DeadLetterEntry, DeadLetterSink, Sink, SinkItem } from '../../../shared/kinesis/types';
 import { aggregate } from '../../../shared/kpl';
 import { plainEvent } from '../../support/kinesis-events';
@@ -362,5 +362,144 @@ describe('records the destination rejects for good', () => {
       batchItemFailures: [{ itemIdentifier: event(input).Records[1]!.kinesis.sequenceNumber }],
     });
     expect(result.summary).toMatchObject({ delivered: 1, deadLettered: 0, failed: 2 });
+  });
+});
+
+describe('JSON records are validated on the bytes and decoded only when read', () => {
+  it('gives the transform the same text and value as ever, and no decode at all when it reads neither', async () => {
+    const texts = ['{"n":12345678901234567890,"s":"é\\u00e9"}', '\uFEFF[1, 2]', ' "x" \n'];
+    const seen: Array<{ text: string | undefined; value: unknown }> = [];
+    const { sink } = memorySink();
+    const { deadLetter } = memoryDeadLetter();
+    await processKinesisEvent(event(texts), {
+      format: 'json',
+      transform: (record) => {
+        seen.push({ text: record.text, value: record.value });
+        return 'ok';
+      },
+      sink,
+      deadLetter,
+    });
+    expect(seen).toEqual([
+      { text: texts[0], value: JSON.parse(texts[0]!) },
+      { text: '[1, 2]', value: [1, 2] },
+      { text: ' "x" \n', value: 'x' },
+    ]);
+
+    // A transform that reads only `data` never causes a decode: a record whose text getter would be wrong cannot
+    // be told apart from one that was never decoded, so count TextDecoder calls instead.
+    const prototype = TextDecoder.prototype as { decode(input?: Uint8Array): string };
+    const decode = prototype.decode;
+    let decodes = 0;
+    prototype.decode = function (this: unknown, input?: Uint8Array) {
+      decodes += 1;
+      return decode.call(this, input);
+    };
+    try {
+      const lengths: number[] = [];
+      await processKinesisEvent(event(texts), {
+        format: 'json',
+        transform: (record) => String(lengths.push(record.data.length)),
+        sink,
+        deadLetter,
+      });
+      expect(lengths).toHaveLength(3);
+      expect(decodes).toBe(0);
+    } finally {
+      prototype.decode = decode;
+    }
+  });
+});
+
+describe('a streaming sink', () => {
+  function streamingSink(options: { failIndexes?: number[]; throwOnPush?: number; hang?: boolean } = {}) {
+    const pushed: string[] = [];
+    const events: string[] = [];
+    const sink: StreamingSink<string> = {
+      write: async () => {
+        events.push('write');
+        return { failed: [] };
+      },
+      open: () => {
+        events.push('open');
+        return {
+          push: (item) => {
+            if (pushed.length === options.throwOnPush) throw new Error('out of memory');
+            events.push(`push ${item.value}`);
+            pushed.push(item.value);
+          },
+          finish: async () => {
+            events.push('finish');
+            if (options.hang) await new Promise(() => undefined);
+            return { failed: options.failIndexes ?? [] };
+          },
+        };
+      },
+    };
+    return { sink, pushed, events };
+  }
+  const texts = [json({ a: 1 }), 'not json', json({ a: 2 }), json({ a: 3 })];
+
+  it('gets each item as it is made (poison skipped, indexes in push order), then finish instead of write', async () => {
+    const { sink, events } = streamingSink({ failIndexes: [1] });
+    const { deadLetter, entries } = memoryDeadLetter();
+    const result = await processKinesisEvent(event(texts), {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter,
+    });
+    expect(events).toEqual(['open', 'push {"a":1}', 'push {"a":2}', 'push {"a":3}', 'finish']);
+    expect(entries).toHaveLength(1);
+    // Item 1 is {"a":2}, the third Kinesis record: Lambda re-delivers from there.
+    expect(result.response.batchItemFailures).toEqual([
+      { itemIdentifier: event(texts).Records[2]!.kinesis.sequenceNumber },
+    ]);
+    expect(result.summary).toMatchObject({ delivered: 2, failed: 1, deadLettered: 1 });
+  });
+
+  it('is not opened for a batch with nothing to write', async () => {
+    const { sink, events } = streamingSink();
+    const { deadLetter } = memoryDeadLetter();
+    await processKinesisEvent(event(['not json']), {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter,
+    });
+    expect(events).toEqual([]);
+  });
+
+  it('fails every item when push throws (the rest is not pushed), as when write throws', async () => {
+    const { sink, events } = streamingSink({ throwOnPush: 1 });
+    const { deadLetter } = memoryDeadLetter();
+    const all = event(texts);
+    const result = await processKinesisEvent(all, {
+      format: 'json',
+      transform: passThrough,
+      sink,
+      deadLetter,
+    });
+    expect(events).toEqual(['open', 'push {"a":1}']);
+    expect(result.response.batchItemFailures).toEqual([
+      { itemIdentifier: all.Records[0]!.kinesis.sequenceNumber },
+    ]);
+    expect(result.summary).toMatchObject({ delivered: 0, failed: 3 });
+  });
+
+  it('is abandoned at the deadline like write: every item failed, the answer in time', async () => {
+    const { sink } = streamingSink({ hang: true });
+    const { deadLetter } = memoryDeadLetter();
+    const started = Date.now();
+    const all = event([json({ a: 1 })]);
+    const result = await processKinesisEvent(
+      all,
+      { format: 'json', transform: passThrough, sink, deadLetter },
+      { remainingTimeMs: () => 300 - (Date.now() - started), deadlineMarginMs: 100 },
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(result.response.batchItemFailures).toEqual([
+      { itemIdentifier: all.Records[0]!.kinesis.sequenceNumber },
+    ]);
   });
 });
