@@ -4,7 +4,7 @@
  * invoked function must have (test/support/cfn-policy.ts, checked over whatever the template holds, so a resource
  * added later is held to them too), and the event source mapping settings the kit relies on.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,9 @@ async function packaged(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promi
   const out = mkdtempSync(join(tmpdir(), 'klk-package-'));
   const result = await runServerless(['package', '--package', out, ...args], env);
   expect(result.code, result.stderr + result.stdout).toBe(0);
-  return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  const file = join(out, 'cloudformation-template-update-stack.json');
+  expect(existsSync(file), `no ${file}:\n${result.stderr}${result.stdout}`).toBe(true);
+  return JSON.parse(readFileSync(file, 'utf8'));
 }
 
 beforeAll(async () => {
