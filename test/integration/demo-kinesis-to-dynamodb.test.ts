@@ -24,5 +24,6 @@ describe('kinesis-to-dynamodb demo output', () => {
     );
     // The 20-digit counter as stored: exact.
     expect(lines.some((line) => line.includes('12345678901234567890'))).toBe(true);
-  });
+    // 2,000 records through dynalite: seconds alone, much longer beside the rest of the suite on 2 cores.
+  }, 120_000);
 });
