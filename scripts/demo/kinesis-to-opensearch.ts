@@ -13,7 +13,7 @@ import { kinesisClient, s3Client } from '../../shared/aws/clients';
 import { aggregate } from '../../shared/kpl';
 import { lambdaContext, listShardIds, readShard, toLambdaEvent } from '../../test/support/kinesis-events';
 import { createBucket, listKeys, readLines } from '../../test/support/s3';
-import { table } from '../lib/table';
+import { shortenDigits, table } from '../lib/table';
 import type { Demo } from './context';
 
 const STREAM = 'demo-opensearch-logs';
@@ -30,6 +30,9 @@ const logRecord = (i: number) =>
     latencyMs: 5 + ((i * 31) % 700),
   });
 
+/** Display only: a reason cut to fit the 100-column output (the dead letter keeps it whole). */
+const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
+
 export const demo: Demo = async ({ emulators }) => {
   const fake = emulators.opensearch;
   const saved = Object.fromEntries(VARIABLES.map((key) => [key, process.env[key]]));
@@ -41,9 +44,7 @@ export const demo: Demo = async ({ emulators }) => {
       OPENSEARCH_INDEX_TEMPLATE: 'logs-%Y.%m.%d',
     });
     config.reset();
-    console.log(
-      `OpenSearch: a wire-level FAKE at ${fake.endpoint} (test/support/opensearch-fake.ts), not a real OpenSearch`,
-    );
+    console.log(`OpenSearch: a wire-level FAKE (test/support/opensearch-fake.ts), not a real OpenSearch`);
 
     const kinesis = kinesisClient();
     await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
@@ -105,7 +106,7 @@ export const demo: Demo = async ({ emulators }) => {
         [...fake.documents].map(([index, docs]) => ({
           'index (in the fake)': index,
           documents: docs.size,
-          'an _id': [...docs.keys()][0],
+          'an _id': shortenDigits([...docs.keys()][0] ?? ''),
         })),
       ),
     );
@@ -117,7 +118,9 @@ export const demo: Demo = async ({ emulators }) => {
     console.log(
       `Indexed ${indexed}/${RECORDS} records, each once by its id; dead-lettered ${dead.length}/2:`,
     );
-    console.log(table(dead.map((entry) => ({ errorName: entry.errorName, reason: entry.reason }))));
+    console.log(
+      table(dead.map((entry) => ({ errorName: entry.errorName, reason: fit(entry.reason ?? '', 70) }))),
+    );
     if (indexed !== RECORDS || dead.length !== 2) throw new Error('Record counts do not add up');
   } finally {
     fake.clearFaults();
