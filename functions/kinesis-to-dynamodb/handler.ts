@@ -13,6 +13,13 @@ import { toItem } from './item';
 
 type Settings = ReturnType<typeof config>;
 
+// ignoreBOM keeps a leading byte order mark in the text; JSON's optional BOM is dropped below, as the runner does.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+function jsonText(data: Uint8Array): string {
+  const text = utf8.decode(data);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 // Built once per configuration (the config getter caches its object), not per invocation.
 let consumer: { settings: Settings; value: StreamConsumer<'json', DynamoDbItem> } | undefined;
 
@@ -31,9 +38,10 @@ function consumerFor(settings: Settings): StreamConsumer<'json', DynamoDbItem> {
       settings,
       value: {
         format: 'json',
-        // The runner has validated the JSON and hands over its exact text: the item is built from that text, so
-        // numbers keep every digit (item.ts).
-        transform: (record) => toItem(record.text!, record.coordinates, itemOptions),
+        // The item is built from the record's exact text, so numbers keep every digit (item.ts). The runner has
+        // validated the JSON on the bytes; decoding them here skips the JSON.parse that reading `record.text`
+        // would also run (a third of the transform's time) for a value this function never uses.
+        transform: (record) => toItem(jsonText(record.data), record.coordinates, itemOptions),
         sink: createDynamoDbSink({
           tableName: settings.tableName,
           keyAttributes,

@@ -124,6 +124,8 @@ class Reader {
     let i = start + 1;
     let escaped = false;
     for (;;) {
+      // Only JSON.parse-valid text reaches here; the bound keeps anything else from looping.
+      if (i >= text.length) throw new RecordShapeError('the record ends inside a string');
       const code = text.charCodeAt(i);
       if (code === 0x22) break;
       if (code === 0x5c) {

@@ -91,6 +91,9 @@ describe('jsonToItem', () => {
     const deep = (n: number) => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`;
     expect(() => jsonToItem(deep(31))).not.toThrow();
     expect(() => jsonToItem(deep(32))).toThrow(/deeper than DynamoDB's 32 levels/);
+    // Text JSON.parse would refuse never reaches the converter; if it did, it ends with an error, not a hang.
+    for (const cut of ['{"a":"x', '{"a', '{"a":1', '{"a":[1,'])
+      expect(() => jsonToItem(cut), cut).toThrow(/ends inside a string|not in JSON number syntax/);
     // Deeper than the stack allows: still a clear error, not a RangeError.
     expect(() => jsonToItem(deep(200_000))).toThrow(RecordShapeError);
   });
