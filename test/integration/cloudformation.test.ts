@@ -165,6 +165,22 @@ describe('packaged CloudFormation', () => {
     expect(result.stderr + result.stdout).toMatch(/KEY_TEMPLATE .* share no fixed start/);
   }, 180_000);
 
+  it('refuses retention days that are not a whole number of days, 1 or more, naming the parameter', async () => {
+    for (const value of ['0', 'ninety', '1.5']) {
+      const out = mkdtempSync(join(tmpdir(), 'klk-package-'));
+      const result = await runServerless([
+        'package',
+        '--package',
+        out,
+        `--param=deadLetterRetentionDays=${value}`,
+      ]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr + result.stdout).toContain(
+        `--param="deadLetterRetentionDays=${value}" must be a whole number of days, 1 or more`,
+      );
+    }
+  }, 180_000);
+
   it('encrypts at rest every stream, bucket, queue, topic, table and delivery stream it creates', () => {
     expect(findUnencryptedResources(template)).toEqual([]);
   });
