@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config as s3Config } from '../../functions/kinesis-to-s3/config';
 import { handler as s3Handler } from '../../functions/kinesis-to-s3/handler';
+import { config as openSearchConfig } from '../../functions/kinesis-to-opensearch/config';
+import { handler as openSearchHandler } from '../../functions/kinesis-to-opensearch/handler';
 import { s3Client } from '../../shared/aws/clients';
 import {
   type CellResult,
@@ -19,6 +21,7 @@ import {
   TIMEOUT_MS,
 } from '../support/fault-matrix';
 import { type FaultProxy, type FaultRule, startFaultProxy } from '../support/fault-proxy';
+import { type OpenSearchFake, startOpenSearchFake } from '../support/opensearch-fake';
 import { createBucket, listKeys, readLines } from '../support/s3';
 
 const BUCKET = 'fault-matrix';
@@ -100,24 +103,97 @@ const kinesisToS3: SinkUnderTest = {
   deadLettered: (cell) => deadLetteredUnder(`${cell}/dlq/`),
 };
 
-const SINKS: SinkUnderTest[] = [kinesisToS3];
+let openSearch: OpenSearchFake;
+let openSearchProxy: FaultProxy;
+const openSearchError = (status: number, type: string) => ({
+  kind: 'respond' as const,
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    error: { root_cause: [{ type, reason: 'injected' }], type, reason: 'injected' },
+    status,
+  }),
+});
+
+const kinesisToOpenSearch: SinkUnderTest = {
+  name: 'kinesis-to-opensearch',
+  env: (cell) => ({
+    AWS_ENDPOINT_URL_S3: s3Proxy.url,
+    OPENSEARCH_ENDPOINT: openSearchProxy.url,
+    OPENSEARCH_INDEX_TEMPLATE: `${cell}-%Y`,
+    OPENSEARCH_DEAD_LETTER_BUCKET: BUCKET,
+    OPENSEARCH_DEAD_LETTER_PREFIX: `${cell}/dlq`,
+    // Several bulk requests per invocation, so one can fail while others land.
+    OPENSEARCH_MAX_BULK_ACTIONS: '50',
+    DEADLINE_MARGIN_MS: String(MARGIN_MS),
+  }),
+  handler: (event, context) => openSearchHandler(event, context),
+  resetConfig: () => openSearchConfig.reset(),
+  destinationFault(fault: FaultKind, cell: string): FaultRule[] | undefined {
+    const match = (r: { path: string }) => r.path.includes('_bulk');
+    const ofCell = (item: { index: string }) => item.index.startsWith(cell);
+    switch (fault) {
+      case 'throttling':
+        // Every item 429 (es_rejected_execution_exception) while the fault lasts.
+        openSearch.failItems({ match: ofCell, status: 429 });
+        return [];
+      case '5xx':
+        return [{ match, fault: openSearchError(503, 'unavailable_shards_exception') }];
+      case 'hang':
+        return [{ match, fault: { kind: 'hang' } }];
+      case 'connection reset':
+        return [{ match, fault: { kind: 'reset' } }];
+      case 'partial failure':
+        // Bulk item errors: parent 10's records fail with 500, the rest of each request lands.
+        openSearch.failItems({
+          match: (item) => ofCell(item) && item.source.includes(`"${cell}-10-`),
+          status: 500,
+        });
+        return [];
+      default:
+        return undefined;
+    }
+  },
+  clearFaults: () => openSearch.clearFaults(),
+  deadLetterFault: (cell) => [{ match: putUnder(`${cell}/dlq/`), fault: s3Error(500, 'InternalError') }],
+  async delivered(cell) {
+    const counts = new Map<string, number>();
+    for (const [key, source] of openSearch.all()) {
+      if (!key.startsWith(cell)) continue;
+      const id = (JSON.parse(source) as { id: string }).id;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  },
+  deadLettered: (cell) => deadLetteredUnder(`${cell}/dlq/`),
+};
+
+const SINKS: SinkUnderTest[] = [kinesisToS3, kinesisToOpenSearch];
 const results: CellResult[] = [];
 
 beforeAll(async () => {
   await createBucket(s3Client(), BUCKET);
   s3Proxy = await startFaultProxy(s3Endpoint);
+  // A fake of this worker's own, so the test can read what it stored.
+  openSearch = await startOpenSearchFake({ service: 'es' });
+  openSearchProxy = await startFaultProxy(openSearch.endpoint);
 });
 
 afterAll(async () => {
   if (results.length > 0) console.log(`\nFault matrix\n${formatMatrix(results)}\n`);
-  await s3Proxy.close();
+  await Promise.all([s3Proxy.close(), openSearchProxy.close(), openSearch.close()]);
 });
+
+const destinationProxy = (sink: SinkUnderTest) => (sink === kinesisToOpenSearch ? openSearchProxy : s3Proxy);
 
 describe('fault matrix: every good record lands once by id, every poison record is dead-lettered, nothing lost', () => {
   for (const sink of SINKS) {
     for (const fault of FAULTS) {
       it(`${sink.name} x ${fault}`, async () => {
-        const result = await runCell(sink, fault, { destination: s3Proxy, deadLetter: s3Proxy });
+        const result = await runCell(sink, fault, {
+          destination: destinationProxy(sink),
+          deadLetter: s3Proxy,
+        });
         if (!result) return;
         results.push(result);
         expect(result.lost).toBe(0);

@@ -42,8 +42,12 @@ export interface SinkUnderTest {
   handler(event: KinesisStreamEvent, context: Context): Promise<unknown>;
   /** Drops the function's cached configuration. */
   resetConfig(): void;
-  /** Rules that inject `fault` at the destination (undefined: this sink has no such fault; the cell is skipped). */
+  /**
+   * Rules that inject `fault` at the destination (undefined: this sink has no such fault; the cell is skipped). A
+   * sink whose destination is a fake may also arm the fault in the fake here, and lift it in `clearFaults`.
+   */
   destinationFault(fault: FaultKind, cell: string): FaultRule[] | undefined;
+  clearFaults?(): void;
   /** Rules that make the dead-letter store fail. */
   deadLetterFault(cell: string): FaultRule[];
   /** Ids found at the destination for the cell, with how many times each is stored. */
@@ -136,6 +140,7 @@ export async function runCell(
       slowestMs = Math.max(slowestMs, Date.now() - started);
       invocations++;
       target.clear();
+      sink.clearFaults?.();
       const [failure] = response.batchItemFailures;
       if (!failure) break;
       const from = pending.Records.findIndex(
@@ -147,6 +152,7 @@ export async function runCell(
   } finally {
     proxies.destination.clear();
     proxies.deadLetter.clear();
+    sink.clearFaults?.();
     for (const [key, value] of Object.entries(saved))
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
