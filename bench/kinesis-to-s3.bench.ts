@@ -328,15 +328,22 @@ async function verify(s3: LocalS3, batch: Batch, consumer: Consumer, exact: bool
 interface Timing {
   seconds: number[];
   cpuSeconds: number[];
+  /** CPU of the main thread alone (process.threadCpuUsage, where Node has it); the rest ran on the thread pool. */
+  mainCpuSeconds: number[];
 }
+const threadCpuUsage = (process as { threadCpuUsage?: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage })
+  .threadCpuUsage;
 
 async function time(consumer: Consumer, event: KinesisStreamEvent, timing: Timing) {
   const cpu = process.cpuUsage();
+  const mainCpu = threadCpuUsage?.();
   const started = performance.now();
   await consumer(event);
   timing.seconds.push((performance.now() - started) / 1000);
   const used = process.cpuUsage(cpu);
   timing.cpuSeconds.push((used.user + used.system) / 1e6);
+  const main = threadCpuUsage?.(mainCpu);
+  if (main) timing.mainCpuSeconds.push((main.user + main.system) / 1e6);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -345,12 +352,14 @@ const ms = (seconds: number) => (seconds * 1000).toFixed(1);
 /** Runs the contenders in turn, round after round (so load on the machine hits them alike). */
 async function race(event: KinesisStreamEvent, contenders: Record<string, Consumer>) {
   const timings: Record<string, Timing> = {};
-  for (const name of Object.keys(contenders)) timings[name] = { seconds: [], cpuSeconds: [] };
+  for (const name of Object.keys(contenders))
+    timings[name] = { seconds: [], cpuSeconds: [], mainCpuSeconds: [] };
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     const names = Object.keys(contenders);
     if (round % 2 === 1) names.reverse();
     for (const name of names) {
-      const timing: Timing = round < WARMUP ? { seconds: [], cpuSeconds: [] } : timings[name]!;
+      const timing: Timing =
+        round < WARMUP ? { seconds: [], cpuSeconds: [], mainCpuSeconds: [] } : timings[name]!;
       await time(contenders[name]!, event, timing);
     }
   }
@@ -513,6 +522,8 @@ export async function run(): Promise<BenchResult> {
           'ms (median)': ms(seconds),
           'ms (min..max)': `${ms(Math.min(...timing.seconds))}..${ms(Math.max(...timing.seconds))}`,
           [`x ${reference}`]: (median(timings[reference]!.seconds) / seconds).toFixed(2),
+          [`x ${reference} per vCPU`]: (median(timings[reference]!.cpuSeconds) / cpu).toFixed(2),
+          'CPU ms (main thread)': `${ms(cpu)} (${timing.mainCpuSeconds.length > 0 ? ms(median(timing.mainCpuSeconds)) : '?'})`,
           'records/s per vCPU': Math.round(spec.records / cpu),
           'MB/s per vCPU': (batch.recordBytes / cpu / 1e6).toFixed(1),
           'gzip/zstd bytes': sizes[name]!,

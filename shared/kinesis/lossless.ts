@@ -39,21 +39,24 @@ export function jsonLine(text: string): string {
 
 const isSpaceByte = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 
+// Buffer's indexOf (memchr) works on any Uint8Array, without making a Buffer view of it first.
+const indexOfByte = Buffer.prototype.indexOf as unknown as (this: Uint8Array, byte: number) => number;
+
 /**
- * {@link jsonLine} on bytes: the record's NDJSON line as a view into `data` (no copy) for the usual record, which
- * has no line break between its tokens. Drops a leading UTF-8 byte order mark and leading/trailing whitespace;
- * a copy with each CR/LF turned into a space when the record has line breaks between tokens (pretty-printed).
- * Takes bytes that are valid JSON (the runner has checked them). Its output equals
- * `Buffer.from(jsonLine(text))` for the text the runner would decode.
+ * {@link jsonLine} on bytes: the record's NDJSON line without decoding it. The usual record (no byte order mark,
+ * no outer whitespace, no line break between its tokens) is returned as it is (no copy, no new view); outer
+ * whitespace and a leading UTF-8 byte order mark are cut off by a view; a record with line breaks between tokens
+ * (pretty-printed) is copied with each CR/LF turned into a space. Takes bytes that are valid JSON (the runner has
+ * checked them); the result equals `Buffer.from(jsonLine(text))` for the text the runner would decode.
  */
 export function jsonLineBytes(data: Uint8Array): Uint8Array {
   let start = data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
   let end = data.length;
   while (start < end && isSpaceByte(data[start]!)) start++;
   while (end > start && isSpaceByte(data[end - 1]!)) end--;
-  const line = Buffer.from(data.buffer, data.byteOffset + start, end - start);
-  if (line.indexOf(0x0a) === -1 && line.indexOf(0x0d) === -1) return line;
-  const copy = Buffer.from(line);
+  const line = start === 0 && end === data.length ? data : data.subarray(start, end);
+  if (indexOfByte.call(line, 0x0a) === -1 && indexOfByte.call(line, 0x0d) === -1) return line;
+  const copy = Uint8Array.from(line);
   for (let i = 0; i < copy.length; i++) if (copy[i] === 0x0a || copy[i] === 0x0d) copy[i] = 0x20;
   return copy;
 }

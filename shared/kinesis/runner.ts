@@ -12,6 +12,10 @@
  *   When it runs out the runner stops waiting: whatever a sink has not confirmed by then fails its parents, and
  *   the response still goes back before Lambda's deadline (a hung request never turns into a function error that
  *   re-runs the whole batch).
+ * - JSON records are validated on their bytes (json-bytes.ts) and decoded to text and value only when the transform
+ *   reads them; a sink that implements {@link StreamingSink} gets each item as soon as it is made (to build and
+ *   compress its output while the rest of the batch is decoded). Neither changes what a consumer sees or the
+ *   failure semantics.
  * - Bounded output for hostile input: at most {@link MAX_POISON_LOG_LINES} poison records are logged one by one
  *   per invocation (then one summary by error class); logs carry a partition key's length, never the key; a
  *   user record whose partition key is over Kinesis's 256-character limit (possible only inside a KPL aggregate) is

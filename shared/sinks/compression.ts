@@ -32,7 +32,7 @@ export interface CompressionOptions {
 }
 
 /** Uncompressed bytes per gzip chunk compressed in parallel. */
-export const GZIP_CHUNK_BYTES = 256 * 1024;
+export const GZIP_CHUNK_BYTES = 512 * 1024;
 export const DEFAULT_GZIP_LEVEL = 6;
 export const DEFAULT_ZSTD_LEVEL = 3;
 /** The deflate window: each chunk is primed with this much of the data before it. */
@@ -83,16 +83,23 @@ export interface BodyCompressor {
   end(): Promise<Buffer>;
 }
 
-/** Fills fixed-size chunks and hands each full one to `flush`; the last (partial, maybe empty) one to `end`. */
+/** The first chunk buffer of a body; it grows (doubling) up to the chunk size, so a small object stays small. */
+const FIRST_CHUNK_BYTES = 16 * 1024;
+
+/**
+ * Fills chunks of `chunkBytes` and hands each full one to `flush` (compression starts there); `end` gets the last,
+ * partial (maybe empty) one. Only full chunks are compressed before `end`, so however many small objects a batch
+ * makes, the work in flight before `end` is bounded by the batch's bytes / chunkBytes.
+ */
 abstract class ChunkedBody implements BodyCompressor {
   bytes = 0;
   protected chunk: Buffer;
   protected used = 0;
   constructor(protected readonly chunkBytes: number) {
-    this.chunk = Buffer.allocUnsafe(chunkBytes);
+    this.chunk = Buffer.allocUnsafe(Math.min(chunkBytes, FIRST_CHUNK_BYTES));
   }
   writeLine(line: Uint8Array): void {
-    if (this.used + line.length < this.chunkBytes) {
+    if (this.used + line.length < this.chunk.length) {
       this.chunk.set(line, this.used);
       this.used += line.length;
       this.chunk[this.used++] = 0x0a;
@@ -105,7 +112,14 @@ abstract class ChunkedBody implements BodyCompressor {
   private write(bytes: Uint8Array): void {
     let at = 0;
     while (at < bytes.length) {
-      const take = Math.min(bytes.length - at, this.chunkBytes - this.used);
+      if (this.used === this.chunk.length && this.chunk.length < this.chunkBytes) {
+        const grown = Buffer.allocUnsafe(
+          Math.min(this.chunkBytes, Math.max(this.chunk.length * 2, this.used + bytes.length - at)),
+        );
+        this.chunk.copy(grown, 0, 0, this.used);
+        this.chunk = grown;
+      }
+      const take = Math.min(bytes.length - at, this.chunk.length - this.used);
       this.chunk.set(bytes.subarray(at, at + take), this.used);
       this.used += take;
       at += take;
@@ -183,29 +197,37 @@ class Collected extends ChunkedBody {
   }
 }
 
-/** zstd as one frame, streamed to the thread pool chunk by chunk. */
+/** zstd as one frame, streamed to the thread pool chunk by chunk (the stream is made at the first full chunk). */
 class StreamedZstd extends ChunkedBody {
-  private readonly stream: zlib.Gzip;
-  private readonly output: Promise<Buffer>;
-  constructor(level: number, chunkBytes: number) {
+  private stream: zlib.Gzip | undefined;
+  private output: Promise<Buffer> | undefined;
+  constructor(
+    private readonly level: number,
+    chunkBytes: number,
+  ) {
     super(chunkBytes);
+  }
+  private open(): zlib.Gzip {
     const api = zstd as ZstdApi;
-    this.stream = api.createZstdCompress({ params: { [api.constants.ZSTD_c_compressionLevel]: level } });
+    const stream = api.createZstdCompress({
+      params: { [api.constants.ZSTD_c_compressionLevel]: this.level },
+    });
     const out: Buffer[] = [];
-    this.stream.on('data', (data: Buffer) => out.push(data));
+    stream.on('data', (data: Buffer) => out.push(data));
     this.output = quiet(
       new Promise((resolve, reject) => {
-        this.stream.on('end', () => resolve(Buffer.concat(out)));
-        this.stream.on('error', reject);
+        stream.on('end', () => resolve(Buffer.concat(out)));
+        stream.on('error', reject);
       }),
     );
+    return stream;
   }
   protected flush(full: Buffer): void {
-    this.stream.write(full);
+    (this.stream ??= this.open()).write(full);
   }
   end(): Promise<Buffer> {
-    this.stream.end(this.chunk.subarray(0, this.used));
-    return this.output;
+    (this.stream ??= this.open()).end(this.chunk.subarray(0, this.used));
+    return this.output!;
   }
 }
 

@@ -153,14 +153,9 @@ export function createS3NdjsonSink(options: S3NdjsonSinkOptions): StreamingSink<
 
     const finish = async (): Promise<SinkWriteResult> => {
       const client = options.client ?? s3Client();
-      // Every body is ended now (its compression finishing on the pool), whether or not it is written.
-      const bodies = objects.map((object) => {
-        const body = object.body.end();
-        body.catch(() => undefined);
-        return body;
-      });
       let failedSoFar = false;
-      const outcomes = await mapWithConcurrency(objects, concurrency, async (object, index) => {
+      // A body's last chunk is compressed in its object's task: at most `concurrency` objects at a time.
+      const outcomes = await mapWithConcurrency(objects, concurrency, async (object) => {
         if (failedSoFar || context.signal?.aborted || context.remainingTimeMs() < margin) return false;
         const key = keyOf({
           prefix: options.prefix,
@@ -169,7 +164,7 @@ export function createS3NdjsonSink(options: S3NdjsonSinkOptions): StreamingSink<
           last: object.last.coordinates,
         });
         try {
-          const payload = await bodies[index]!;
+          const payload = await object.body.end();
           await client.send(
             new PutObjectCommand({
               Bucket: options.bucket,

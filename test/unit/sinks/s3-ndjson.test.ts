@@ -113,6 +113,26 @@ describe('createS3NdjsonSink', () => {
     expect(puts).toHaveLength(1);
   });
 
+  it('keeps memory in proportion to the data when MAX_OBJECT_BYTES makes many small objects', async () => {
+    for (const compression of ['gzip', 'none'] as const) {
+      const { client, puts } = recordingClient();
+      const sink = createS3NdjsonSink({
+        bucket: 'b',
+        prefix: 'p',
+        compression,
+        maxObjectBytes: 1024,
+        client,
+      });
+      const stream = sink.open(context());
+      const before = process.memoryUsage().arrayBuffers;
+      // 1,000 objects of one 1,000-byte line: ~1 MB of data, where a full chunk buffer each would be 512 MB.
+      for (let i = 0; i < 1000; i++) stream.push({ coordinates: at(i), value: `"${'x'.repeat(998)}"` });
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+      expect(await stream.finish()).toEqual({ failed: [] });
+      expect(puts).toHaveLength(1000);
+    }
+  });
+
   it('writes zstd objects as .zst where Node has zstd', async () => {
     const zstd = zlib as unknown as { zstdDecompressSync?: (body: Buffer) => Buffer };
     if (!zstd.zstdDecompressSync) return;
