@@ -39,7 +39,7 @@ export const DEFAULT_ZSTD_LEVEL = 3;
 const WINDOW_BYTES = 32 * 1024;
 
 interface ZstdApi {
-  createZstdCompress(options: { params: Record<number, number> }): zlib.Gzip;
+  createZstdCompress(options: { params: Record<number, number>; chunkSize?: number }): zlib.Gzip;
   constants: { ZSTD_c_compressionLevel: number };
 }
 // @types/node 20 does not know zstd; it exists from Node 22.15 / 23.8.
@@ -64,6 +64,9 @@ const gzipWhole = (body: Uint8Array, level: number) =>
   new Promise<Buffer>((resolve, reject) =>
     zlib.gzip(body, { level, memLevel: 9 }, (error, result) => (error ? reject(error) : resolve(result))),
   );
+/** Output buffer size for compressing `length` bytes in one go (deflate's worst case is a little over the input). */
+const outputRoom = (length: number) => Math.max(16 * 1024, length + (length >> 6) + 1024);
+
 /** A promise whose rejection is handled later (by end()) or never (an abandoned body): never "unhandled". */
 const quiet = <T>(promise: Promise<T>) => {
   promise.catch(() => undefined);
@@ -157,6 +160,9 @@ class ParallelGzip extends ChunkedBody {
           level: this.level,
           // zlib: "memLevel=9 uses maximum memory for optimal speed" (5-10% faster here, and no larger output).
           memLevel: 9,
+          // Room for the whole output at once: one trip to the pool per chunk, not one per 16 KiB of output (each
+          // trip back needs the main thread, which may be busy decoding).
+          chunkSize: outputRoom(data.length),
           finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
           ...(previous ? { dictionary: previous.subarray(previous.length - WINDOW_BYTES) } : {}),
         }),
@@ -211,6 +217,7 @@ class StreamedZstd extends ChunkedBody {
     const api = zstd as ZstdApi;
     const stream = api.createZstdCompress({
       params: { [api.constants.ZSTD_c_compressionLevel]: this.level },
+      chunkSize: outputRoom(this.chunkBytes),
     });
     const out: Buffer[] = [];
     stream.on('data', (data: Buffer) => out.push(data));
