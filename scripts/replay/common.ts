@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { endpointFor, lambdaClient } from '../../shared/aws/clients';
@@ -34,6 +34,31 @@ export const DEAD_LETTER_SETTINGS: Record<string, { bucket: string; prefix: stri
       defaultPrefix: 'dead-letter/kinesis-to-opensearch',
     },
   };
+
+/** The logical id of each consumer's on-failure queue in serverless.yml. */
+export const FAILURE_QUEUES: Record<string, string> = {
+  'kinesis-to-s3': 'KinesisToS3FailureQueue',
+  'kinesis-to-dynamodb': 'KinesisToDynamoDbFailureQueue',
+  'kinesis-to-sns': 'KinesisToSnsFailureQueue',
+  'kinesis-to-opensearch': 'KinesisToOpenSearchFailureQueue',
+};
+
+/**
+ * The URL of a deployed stack's on-failure queue for a function. CloudFormation names a queue without a QueueName
+ * `<stack>-<logical id>-<random suffix>`, so the stack and the logical id are its name's prefix.
+ */
+export async function failureQueueUrl(name: string, stack: string): Promise<string> {
+  const prefix = `${stack}-${FAILURE_QUEUES[name]}-`;
+  const out = await sqsClient().send(new ListQueuesCommand({ QueueNamePrefix: prefix }));
+  const urls = out.QueueUrls ?? [];
+  if (urls.length !== 1) {
+    throw new UsageError(
+      `${urls.length === 0 ? 'no queue' : `${urls.length} queues`} named ${prefix}...: pass --queue-url (the stack ` +
+        `output ${FAILURE_QUEUES[name]}Url)`,
+    );
+  }
+  return urls[0]!;
+}
 
 export function checkConsumer(name: string | undefined): string {
   if (!name || !CONSUMERS.includes(name)) {
@@ -65,6 +90,17 @@ function judge(response: KinesisStreamBatchResponse | undefined | null): Deliver
     ok: false,
     detail: `the function reported a failure from sequence number ${failures[0]!.itemIdentifier}`,
   };
+}
+
+/**
+ * For a handler run in this process by a CLI: its service name is the function's (as deployed), EMF metrics stay
+ * off (a replay is not traffic, and they would interleave with the summary on stdout) and only warnings and errors
+ * are logged (poison records, failures), unless the shell sets these variables.
+ */
+export function quietLocalRun(name: string): void {
+  process.env.POWERTOOLS_SERVICE_NAME ??= name;
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 }
 
 /** The function's handler, run in this process (its configuration from this process's environment). */

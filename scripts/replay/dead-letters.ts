@@ -36,6 +36,7 @@ import {
   localTarget,
   parseArgs,
   progress,
+  quietLocalRun,
   UsageError,
 } from './common';
 
@@ -298,6 +299,7 @@ async function main(argv: string[]): Promise<number> {
     max: 'number',
   });
   const name = checkConsumer(positional[0]);
+  quietLocalRun(name);
   const settings = DEAD_LETTER_SETTINGS[name]!;
   const bucket = (values.bucket as string | undefined) ?? process.env[settings.bucket];
   if (!bucket) throw new UsageError(`--bucket (or ${settings.bucket}) is required: the dead-letter bucket`);

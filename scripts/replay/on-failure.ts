@@ -1,5 +1,6 @@
 /**
- * `npm run replay -- <function> --queue-url <url> [--dry-run] [--max N] [--invoke <deployed function name>]`
+ * `npm run replay -- <function> (--stack <stack name> | --queue-url <url>) [--dry-run] [--max N]
+ *  [--invoke <deployed function name>]`
  *
  * Replays what a stream consumer's on-failure destination points at. Lambda's event source mapping, when it gives up
  * on a batch (maximumRetryAttempts / maximumRecordAgeInSeconds), sends the SQS queue a pointer, not the records:
@@ -35,11 +36,13 @@ import { kinesisClient } from '../../shared/aws/clients';
 import {
   checkConsumer,
   events,
+  failureQueueUrl,
   invokeTarget,
   lambdaRecord,
   localTarget,
   parseArgs,
   progress,
+  quietLocalRun,
   sqsClient,
   type Target,
   UsageError,
@@ -383,19 +386,24 @@ async function replayMessage(
 }
 
 const USAGE =
-  'npm run replay -- <function> --queue-url <url> [--dry-run] [--max N] [--invoke <deployed function name>]';
+  'npm run replay -- <function> (--stack <stack name> | --queue-url <url>) [--dry-run] [--max N] [--invoke <deployed function name>]';
 
 async function main(argv: string[]): Promise<number> {
   const { positional, values } = parseArgs(argv, {
     'queue-url': 'string',
+    stack: 'string',
     'dry-run': 'flag',
     max: 'number',
     invoke: 'string',
   });
   const name = checkConsumer(positional[0]);
-  const queueUrl = (values['queue-url'] as string | undefined) ?? process.env.FAILURE_QUEUE_URL;
-  if (!queueUrl)
-    throw new UsageError('--queue-url (or FAILURE_QUEUE_URL) is required: the on-failure queue URL');
+  quietLocalRun(name);
+  const queueUrl =
+    (values['queue-url'] as string | undefined) ||
+    (values.stack ? await failureQueueUrl(name, values.stack as string) : process.env.FAILURE_QUEUE_URL);
+  if (!queueUrl) {
+    throw new UsageError('--stack or --queue-url (or FAILURE_QUEUE_URL) is required: the on-failure queue');
+  }
   const target = values.invoke ? invokeTarget(values.invoke as string) : await localTarget(name);
   const log = progress();
   log(
