@@ -17,7 +17,13 @@ import type { AddressInfo } from 'node:net';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kinesisClient, resetClients, s3Client } from '../../../shared/aws/clients';
-import { invokeTarget, localTarget, sqsClient, type Target } from '../../../scripts/replay/common';
+import {
+  failureQueueUrl,
+  invokeTarget,
+  localTarget,
+  sqsClient,
+  type Target,
+} from '../../../scripts/replay/common';
 import { parseFailureMessage, replayOnFailure } from '../../../scripts/replay/on-failure';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
 import { listShardIds, readShard, toLambdaEvent } from '../../support/kinesis-events';
@@ -369,6 +375,15 @@ describe('replay from the on-failure destination', () => {
       server.close();
     }
   }, 60_000);
+
+  it("finds a deployed stack's on-failure queue by the name CloudFormation gives it (--stack)", async () => {
+    const url = await newQueue('ops-stage-KinesisToDynamoDbFailureQueue-1A2B3C4D5E6F');
+    await newQueue('ops-stage-KinesisToSnsFailureQueue-9Z8Y7X6W5V4U');
+    expect(await failureQueueUrl('kinesis-to-dynamodb', 'ops-stage')).toBe(url);
+    await expect(failureQueueUrl('kinesis-to-s3', 'ops-stage')).rejects.toThrow(
+      /no queue named ops-stage-KinesisToS3FailureQueue-\.\.\.: pass --queue-url \(the stack output KinesisToS3FailureQueueUrl\)/,
+    );
+  });
 
   it('refuses a message that is not a Kinesis on-failure record', () => {
     expect(() => parseFailureMessage('{"Records":[]}')).toThrow(/no KinesisBatchInfo/);
