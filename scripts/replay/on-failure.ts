@@ -253,6 +253,7 @@ export async function replayOnFailure(options: ReplayOptions): Promise<ReplaySum
   };
   const keptHandles: string[] = [];
   const seen = new Set<string>();
+  // Visible messages (those received in this round and not yet replayed are added by the caller).
   const remaining = async () => {
     const out = await sqs.send(
       new GetQueueAttributesCommand({
@@ -274,7 +275,7 @@ export async function replayOnFailure(options: ReplayOptions): Promise<ReplaySum
       );
       const messages = (out.Messages ?? []).filter((m) => !seen.has(m.MessageId!));
       if (messages.length === 0) break;
-      for (const message of messages) {
+      for (const [index, message] of messages.entries()) {
         seen.add(message.MessageId!);
         summary.messages += 1;
         const outcome = await replayMessage(message, options, kinesis, summary, log);
@@ -286,7 +287,7 @@ export async function replayOnFailure(options: ReplayOptions): Promise<ReplaySum
         }
         log(
           `messages ${summary.messages} (replayed ${summary.replayed}, kept ${summary.kept}) | records read ` +
-            `${summary.recordsRead}, delivered ${summary.recordsDelivered} | queue remaining ~${await remaining()}`,
+            `${summary.recordsRead}, delivered ${summary.recordsDelivered} | queue remaining ~${(await remaining()) + messages.length - index - 1}`,
           true,
         );
       }
@@ -404,10 +405,19 @@ async function main(argv: string[]): Promise<number> {
   if (!queueUrl) {
     throw new UsageError('--stack or --queue-url (or FAILURE_QUEUE_URL) is required: the on-failure queue');
   }
-  const target = values.invoke ? invokeTarget(values.invoke as string) : await localTarget(name);
+  // A dry run delivers nothing: it needs neither the function's configuration nor Lambda.
+  const target: Target =
+    values['dry-run'] === true
+      ? async () => ({ ok: false, detail: 'dry run' })
+      : values.invoke
+        ? invokeTarget(values.invoke as string)
+        : await localTarget(name);
   const log = progress();
   log(
-    `replaying ${name} from ${queueUrl}${values['dry-run'] ? ' (dry run)' : ''} through ${values.invoke ? `the deployed ${values.invoke}` : 'the local handler'}`,
+    `replaying ${name} from ${queueUrl} ` +
+      (values['dry-run']
+        ? '(dry run: nothing is delivered or deleted)'
+        : `through ${values.invoke ? `the deployed ${values.invoke}` : 'the local handler'}`),
     true,
   );
   const summary = await replayOnFailure({
