@@ -7,9 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config as s3Config } from '../../functions/kinesis-to-s3/config';
 import { handler as s3Handler } from '../../functions/kinesis-to-s3/handler';
+import { config as dynamoConfig } from '../../functions/kinesis-to-dynamodb/config';
+import { handler as dynamoHandler } from '../../functions/kinesis-to-dynamodb/handler';
 import { config as openSearchConfig } from '../../functions/kinesis-to-opensearch/config';
 import { handler as openSearchHandler } from '../../functions/kinesis-to-opensearch/handler';
-import { s3Client } from '../../shared/aws/clients';
+import { dynamoDbClient, s3Client } from '../../shared/aws/clients';
 import {
   type CellResult,
   FAULTS,
@@ -21,6 +23,7 @@ import {
   TIMEOUT_MS,
 } from '../support/fault-matrix';
 import { type FaultProxy, type FaultRule, startFaultProxy } from '../support/fault-proxy';
+import { createTable, scanAll } from '../support/dynamodb';
 import { type OpenSearchFake, startOpenSearchFake } from '../support/opensearch-fake';
 import { createBucket, listKeys, readLines } from '../support/s3';
 
@@ -168,7 +171,99 @@ const kinesisToOpenSearch: SinkUnderTest = {
   deadLettered: (cell) => deadLetteredUnder(`${cell}/dlq/`),
 };
 
-const SINKS: SinkUnderTest[] = [kinesisToS3, kinesisToOpenSearch];
+let dynamoProxy: FaultProxy;
+const dynamoEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB!;
+const tableOf = (cell: string) => `fm-${cell}`;
+const dynamoError = (status: number, type: string) => ({
+  kind: 'respond' as const,
+  status,
+  headers: { 'content-type': 'application/x-amz-json-1.0' },
+  body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'injected' }),
+});
+const isBatchWrite = (r: { headers: Record<string, unknown> }) =>
+  r.headers['x-amz-target'] === 'DynamoDB_20120810.BatchWriteItem';
+
+/**
+ * BatchWriteItem with some items unprocessed, as DynamoDB answers under load: the items of parent 10 are taken out
+ * of the request and answered as UnprocessedItems, the rest is written.
+ */
+function unprocessed(cell: string): FaultRule {
+  return {
+    match: isBatchWrite,
+    fault: {
+      kind: 'intercept',
+      async handle(request, forward) {
+        const input = JSON.parse(request.body.toString()) as {
+          RequestItems: Record<string, Array<{ PutRequest: { Item: { id?: { S: string } } } }>>;
+        };
+        const keep: typeof input.RequestItems = {};
+        const held: typeof input.RequestItems = {};
+        for (const [table, writes] of Object.entries(input.RequestItems)) {
+          for (const write of writes) {
+            const target = write.PutRequest.Item.id?.S?.startsWith(`${cell}-10-`) ? held : keep;
+            (target[table] ??= []).push(write);
+          }
+        }
+        if (Object.keys(held).length === 0) return forward();
+        const answer =
+          Object.keys(keep).length === 0
+            ? {
+                status: 200,
+                headers: { 'content-type': 'application/x-amz-json-1.0' },
+                body: Buffer.from('{}'),
+              }
+            : await forward(Buffer.from(JSON.stringify({ ...input, RequestItems: keep })));
+        const body = JSON.parse(answer.body.toString()) as { UnprocessedItems?: typeof held };
+        body.UnprocessedItems = { ...body.UnprocessedItems, ...held };
+        return { ...answer, body: Buffer.from(JSON.stringify(body)) };
+      },
+    },
+  };
+}
+
+const kinesisToDynamoDb: SinkUnderTest = {
+  name: 'kinesis-to-dynamodb',
+  env: (cell) => ({
+    AWS_ENDPOINT_URL_S3: s3Proxy.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.url,
+    TABLE_NAME: tableOf(cell),
+    PARTITION_KEY: 'pk={id}',
+    SORT_KEY: 'none',
+    DEAD_LETTER_BUCKET: BUCKET,
+    DEAD_LETTER_PREFIX: `${cell}/dlq`,
+    DEADLINE_MARGIN_MS: String(MARGIN_MS),
+  }),
+  handler: (event, context) => dynamoHandler(event, context),
+  resetConfig: () => dynamoConfig.reset(),
+  destinationFault(fault: FaultKind, cell: string): FaultRule[] | undefined {
+    switch (fault) {
+      case 'throttling':
+        return [{ match: isBatchWrite, fault: dynamoError(400, 'ProvisionedThroughputExceededException') }];
+      case '5xx':
+        return [{ match: isBatchWrite, fault: dynamoError(500, 'InternalServerError') }];
+      case 'hang':
+        return [{ match: isBatchWrite, fault: { kind: 'hang' } }];
+      case 'connection reset':
+        return [{ match: isBatchWrite, fault: { kind: 'reset' } }];
+      case 'partial failure':
+        return [unprocessed(cell)];
+      default:
+        return undefined;
+    }
+  },
+  deadLetterFault: (cell) => [{ match: putUnder(`${cell}/dlq/`), fault: s3Error(500, 'InternalError') }],
+  async delivered(cell) {
+    const counts = new Map<string, number>();
+    for (const item of await scanAll(dynamoDbClient(), tableOf(cell))) {
+      const id = item.id!.S!;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  },
+  deadLettered: (cell) => deadLetteredUnder(`${cell}/dlq/`),
+};
+
+const SINKS: SinkUnderTest[] = [kinesisToS3, kinesisToDynamoDb, kinesisToOpenSearch];
 const results: CellResult[] = [];
 
 beforeAll(async () => {
@@ -177,14 +272,22 @@ beforeAll(async () => {
   // A fake of this worker's own, so the test can read what it stored.
   openSearch = await startOpenSearchFake({ service: 'es' });
   openSearchProxy = await startFaultProxy(openSearch.endpoint);
+  dynamoProxy = await startFaultProxy(dynamoEndpoint);
+  for (const fault of FAULTS)
+    await createTable(
+      dynamoDbClient(),
+      tableOf(`kinesis-to-dynamodb-${fault}`.replace(/[^a-z0-9]+/gi, '-')),
+      false,
+    );
 });
 
 afterAll(async () => {
   if (results.length > 0) console.log(`\nFault matrix\n${formatMatrix(results)}\n`);
-  await Promise.all([s3Proxy.close(), openSearchProxy.close(), openSearch.close()]);
+  await Promise.all([s3Proxy.close(), openSearchProxy.close(), openSearch.close(), dynamoProxy.close()]);
 });
 
-const destinationProxy = (sink: SinkUnderTest) => (sink === kinesisToOpenSearch ? openSearchProxy : s3Proxy);
+const destinationProxy = (sink: SinkUnderTest) =>
+  sink === kinesisToOpenSearch ? openSearchProxy : sink === kinesisToDynamoDb ? dynamoProxy : s3Proxy;
 
 describe('fault matrix: every good record lands once by id, every poison record is dead-lettered, nothing lost', () => {
   for (const sink of SINKS) {

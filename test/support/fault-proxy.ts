@@ -6,7 +6,9 @@
  * - `hang`: the request is read and never answered (the socket stays open until the proxy closes);
  * - `reset`: the connection is destroyed without a response (ECONNRESET at the client);
  * - `respond`: a canned status, headers and body instead of the target's (throttling, 5xx, 413...);
- * - `delay`: forwarded after a pause.
+ * - `delay`: forwarded after a pause;
+ * - `intercept`: the test's own handler answers, and may forward a changed request first (e.g. DynamoDB's
+ *   UnprocessedItems: forward part of a BatchWriteItem and answer the rest unprocessed).
  *
  * Point a client at `proxy.url` (e.g. AWS_ENDPOINT_URL_S3) and add rules; the first rule that matches a request
  * and has uses left applies. Every request is recorded (method, path, the fault applied) so tests can count
@@ -29,11 +31,25 @@ export interface ProxiedRequest {
   body: Buffer;
 }
 
+export interface ProxiedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 export type Fault =
   | { kind: 'hang' }
   | { kind: 'reset' }
   | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  | {
+      kind: 'intercept';
+      /** Answers the request; `forward` sends it (or a changed body) to the target and returns the answer. */
+      handle(
+        request: ProxiedRequest,
+        forward: (body?: Buffer) => Promise<ProxiedResponse>,
+      ): Promise<ProxiedResponse>;
+    };
 
 export interface FaultRule {
   match: (request: ProxiedRequest) => boolean;
@@ -88,6 +104,48 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (fault?.kind === 'respond') {
         res.writeHead(fault.status, fault.headers ?? {});
         res.end(fault.body ?? '');
+        return;
+      }
+      const send = (body: Buffer) =>
+        new Promise<ProxiedResponse>((resolve, reject) => {
+          const upstream = httpRequest(
+            {
+              host: targetUrl.hostname,
+              port: targetUrl.port,
+              method: incoming.method,
+              path: incoming.path,
+              headers: { ...incoming.headers, 'content-length': String(body.length) },
+            },
+            (answer) => {
+              const chunks: Buffer[] = [];
+              answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+              answer.on('end', () =>
+                resolve({
+                  status: answer.statusCode ?? 502,
+                  headers: Object.fromEntries(
+                    Object.entries(answer.headers).map(([key, value]) => [key, String(value)]),
+                  ),
+                  body: Buffer.concat(chunks),
+                }),
+              );
+            },
+          );
+          upstream.on('error', reject);
+          upstream.end(body);
+        });
+      if (fault?.kind === 'intercept') {
+        fault
+          .handle(incoming, (body) => send(body ?? incoming.body))
+          .then(
+            (answer) => {
+              res.writeHead(answer.status, {
+                ...answer.headers,
+                'content-length': String(answer.body.length),
+              });
+              res.end(answer.body);
+            },
+            () => req.socket.destroy(),
+          );
         return;
       }
       const forward = () => {
