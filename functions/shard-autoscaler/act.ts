@@ -282,7 +282,16 @@ async function handleAlarm(
     // initialShardCount: the alarm's utilisation was computed for the wrong count, so do not act on it.
     const detail = `alarms assumed ${assumed.join('/')} shards, the stream has ${open}: alarms rewritten for ${open}`;
     if (settings.dryRun) return { outcome: 'dry-run', from: open, detail: `would resync: ${detail}` };
-    await writeAlarms(settings, calls, policy, open, `resynced to ${open} shards`);
+    // A pending scale-down target still applies to the count the stream has (a rewrite that failed after the
+    // scaling is resynced here): keep its threshold.
+    await writeAlarms(
+      settings,
+      calls,
+      policy,
+      open,
+      `resynced to ${open} shards`,
+      decodePending(tag(PENDING_TAG)),
+    );
     return { outcome: 'resynced', from: open, detail };
   }
 

@@ -66,7 +66,7 @@ export function ours(
       if (last !== undefined && changedAtMs <= last) return; // stale or duplicate
       if (world.alarms[direction].state !== 'ALARM') return; // duplicate of an alarm already handled
       if (world.alarms.up.shards !== stream.shards || world.alarms.down.shards !== stream.shards) {
-        world.putAlarms(alarms(stream.shards));
+        world.putAlarms(alarms(stream.shards, decodePending(tags.get(PENDING_TAG))));
         world.setAlarmState('up', 'INSUFFICIENT_DATA');
         world.setAlarmState('down', 'INSUFFICIENT_DATA');
         return;

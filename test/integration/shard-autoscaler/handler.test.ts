@@ -460,6 +460,23 @@ describe('shard-autoscaler handler', () => {
     expect(world.kinesis.updates.filter((u) => u.stream === name)).toEqual([]);
   });
 
+  it('keeps a pending scale-down target when it resyncs alarms a failed rewrite left behind', async () => {
+    // 12 -> 6 wanting 5 whose alarm rewrite failed: the alarms still assume 12.
+    const name = streamName('resync-pending');
+    await world.createStream(name, 6);
+    await configure([name]);
+    await world.installAlarms(resolvePolicy({ streamName: name, maxShards: 16 }), 12, PREFIX, [ALARM_TOPIC]);
+    await kinesisClient().send(
+      new AddTagsToStreamCommand({ StreamName: name, Tags: { [PENDING_TAG]: 'down to 5' } }),
+    );
+    const alarm = alarmName(PREFIX, name, 'down');
+    world.cloudwatch.setState(alarm, 'ALARM');
+    const [outcome] = await invoke(eventBridgeAlarmEvent(alarm, Date.now()));
+    expect(outcome).toMatchObject({ outcome: 'resynced' });
+    expect(downAlarm(name)).toMatchObject({ Threshold: 0.4166, StateValue: 'INSUFFICIENT_DATA' });
+    expect(shardCountInAlarm(downAlarm(name).Metrics as never)).toBe(6);
+  });
+
   it('DRY_RUN decides and reports without changing anything', async () => {
     const { name, alarm, changed } = await arrange('dry', 2, 'up', 3 * MIB);
     await configure([name], { DRY_RUN: 'true' });
