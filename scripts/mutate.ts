@@ -1,0 +1,123 @@
+/**
+ * Mutation testing of the pure core: `npm run mutate [module...] [--concurrency N]`.
+ *
+ *   npm run mutate                          every module below, one Stryker run per group (long: an hour or more)
+ *   npm run mutate kpl                      one group
+ *   npm run mutate shared/kpl/decode.ts     one file of a group
+ *
+ * Stryker (mutation/stryker.config.json) with its vitest runner over the unit tests only
+ * (mutation/vitest.config.ts: no emulators), on Node 22 (Stryker 10 needs it; scripts/lib/node22.ts). Reports:
+ * .local/mutation/<label>/index.html and mutation.json. The closing table gives, per file, Stryker's score and the
+ * score without the mutants listed as equivalent in mutation/equivalent-mutants.json (each with its reason);
+ * a listed mutant that no longer survives, or no longer exists, is reported so the list stays true.
+ * Exit 1 when a file scores under 90% once its listed equivalents are set aside.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findNode22, withNodeFirstOnPath } from './lib/node22';
+import { repoRoot } from './lib/functions';
+import {
+  type Equivalent,
+  type FileScore,
+  runsFor,
+  scoreFiles,
+  staleEquivalents,
+  TARGET_SCORE,
+} from './lib/mutation';
+
+function parseArgs(argv: string[]): { targets: string[]; concurrency: number } {
+  const targets: string[] = [];
+  let concurrency = 2;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--concurrency') {
+      concurrency = Number(argv[++i]);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error('--concurrency takes a whole number >= 1');
+    } else targets.push(arg);
+  }
+  return { targets, concurrency };
+}
+
+function main(): number {
+  let args;
+  let runs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+    runs = runsFor(args.targets);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const found = findNode22({ install: true });
+  if (!found.ok) {
+    console.error(`Stryker 10 needs Node 22: ${found.reason}.`);
+    return found.kind === 'unsupported' ? 3 : 1;
+  }
+  const base = JSON.parse(readFileSync(join(repoRoot, 'mutation/stryker.config.json'), 'utf8'));
+  const equivalents: Equivalent[] = JSON.parse(
+    readFileSync(join(repoRoot, 'mutation/equivalent-mutants.json'), 'utf8'),
+  );
+  const scores: FileScore[] = [];
+  const stale: Equivalent[] = [];
+  let failedRuns = 0;
+
+  for (const run of runs) {
+    const out = join('.local/mutation', run.label);
+    mkdirSync(join(repoRoot, out), { recursive: true });
+    const config = {
+      ...base,
+      mutate: run.files,
+      concurrency: args.concurrency,
+      tempDirName: join(out, 'sandbox'),
+      htmlReporter: { fileName: join(out, 'index.html') },
+      jsonReporter: { fileName: join(out, 'mutation.json') },
+    };
+    const configPath = join(repoRoot, out, 'stryker.config.json');
+    writeFileSync(configPath, JSON.stringify(config, null, 2));
+    console.error(
+      `\n== ${run.label}: ${run.files.join(', ')} (Node ${found.node.version}, concurrency ${args.concurrency})`,
+    );
+    const child = spawnSync(
+      found.node.path,
+      [join(repoRoot, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', configPath],
+      { cwd: repoRoot, stdio: 'inherit', env: withNodeFirstOnPath(found.node) },
+    );
+    const reportPath = join(repoRoot, out, 'mutation.json');
+    if (child.status !== 0 || !existsSync(reportPath)) {
+      console.error(`Stryker failed on ${run.label} (exit ${child.status ?? child.signal}).`);
+      failedRuns++;
+      continue;
+    }
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    scores.push(...scoreFiles(report, equivalents));
+    stale.push(...staleEquivalents(report, equivalents));
+    console.error(`Report: ${join(out, 'index.html')}`);
+  }
+
+  console.log(
+    '\n| module | mutants | killed | survived | no coverage | score | equivalent | score without them |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const s of scores) {
+    console.log(
+      `| ${s.file} | ${s.mutants} | ${s.killed} | ${s.survived} | ${s.noCoverage} | ${s.score.toFixed(1)}% | ${s.equivalent} | ${s.adjusted.toFixed(1)}% |`,
+    );
+  }
+  for (const s of scores.filter((s) => s.adjusted < TARGET_SCORE)) {
+    console.log(`\n${s.file} is under ${TARGET_SCORE}%; not detected:`);
+    for (const m of s.open)
+      console.log(
+        `  line ${m.line} ${m.mutator} -> ${JSON.stringify(m.replacement).slice(0, 100)} (${m.status})`,
+      );
+  }
+  for (const e of stale) {
+    console.log(
+      `\nStale entry in mutation/equivalent-mutants.json (no such surviving mutant): ${e.file}:${e.line} ${e.mutator}`,
+    );
+  }
+  return failedRuns > 0 || scores.some((s) => s.adjusted < TARGET_SCORE) ? 1 : 0;
+}
+
+process.exit(main());
