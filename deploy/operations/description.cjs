@@ -88,7 +88,7 @@ const consumerAlarms = [
       `minutes: the consumer lags its stream. Do: look at the dashboard (errors, sink latency, records failed); ` +
       `a sink that throttles or fails makes Lambda re-deliver; add shards or raise parallelizationFactor if it is ` +
       `load. Records older than maximumRecordAgeInSeconds end in the on-failure queue (replay them: ` +
-      `npm run replay -- ${fn.name}).`,
+      `npm run replay -- ${fn.name} --stack ${fn.stack}).`,
   },
   errors,
   throttles,
@@ -111,7 +111,7 @@ const consumerAlarms = [
       `${fn.name}: Lambda gave up on a batch (retries or record age exhausted) and left its shard and sequence ` +
       `range in the on-failure queue (${fn.failureQueue}). The records are NOT delivered. Do: fix the cause ` +
       `(function errors, the sink), then replay before the stream's retention ends: ` +
-      `npm run replay -- ${fn.name} --queue-url <the queue URL> (README, Replay).`,
+      `npm run replay -- ${fn.name} --stack ${fn.stack} (README, Replay).`,
   },
 ];
 

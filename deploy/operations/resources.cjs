@@ -43,6 +43,7 @@ function subjects({ functions, provider, service, stage, lambdaLogicalId, autosc
       service: fn.environment?.POWERTOOLS_SERVICE_NAME ?? name,
       functionNameRef: { Ref: lambdaLogicalId(name) },
       deployedName: fn.name ?? `${service}-${stage}-${name}`,
+      stack: `${service}-${stage}`,
       timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
     };
     const stream = (fn.events ?? []).map((event) => event.stream).find((s) => s && s.type === 'kinesis');
