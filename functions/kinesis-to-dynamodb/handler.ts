@@ -3,8 +3,8 @@
  * as one DynamoDB item (keys from templates, exact numbers), in batches or ordered by stream position, reporting
  * partial batch failures. See README.md.
  */
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { processKinesisEvent, type StreamConsumer } from '../../shared/kinesis/runner';
+import { consumerHandler } from '../../shared/kinesis/consumer-handler';
+import type { StreamConsumer } from '../../shared/kinesis/runner';
 import { kitHandler } from '../../shared/middleware';
 import { createDynamoDbSink, type DynamoDbItem } from '../../shared/sinks/dynamodb';
 import { createS3DeadLetterSink } from '../../shared/sinks/s3-dead-letter';
@@ -20,55 +20,35 @@ function jsonText(data: Uint8Array): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-// Built once per configuration (the config getter caches its object), not per invocation.
-let consumer: { settings: Settings; value: StreamConsumer<'json', DynamoDbItem> } | undefined;
-
-function consumerFor(settings: Settings): StreamConsumer<'json', DynamoDbItem> {
-  if (consumer?.settings !== settings) {
-    const keyAttributes: [string] | [string, string] = settings.sortKey
-      ? [settings.partitionKey.attribute, settings.sortKey.attribute]
-      : [settings.partitionKey.attribute];
-    const itemOptions = {
-      partitionKey: settings.partitionKey,
-      sortKey: settings.sortKey,
-      projection: settings.projection,
-      metadata: settings.metadata,
-    };
-    consumer = {
-      settings,
-      value: {
-        format: 'json',
-        // The item is built from the record's exact text, so numbers keep every digit (item.ts). The runner has
-        // validated the JSON on the bytes; decoding them here skips the JSON.parse that reading `record.text`
-        // would also run (a third of the transform's time) for a value this function never uses.
-        transform: (record) => toItem(jsonText(record.data), record.coordinates, itemOptions),
-        sink: createDynamoDbSink({
-          tableName: settings.tableName,
-          keyAttributes,
-          mode: settings.mode,
-          positionAttribute: settings.positionAttribute,
-          concurrency: settings.concurrency,
-        }),
-        deadLetter: createS3DeadLetterSink({
-          bucket: settings.deadLetterBucket,
-          prefix: settings.deadLetterPrefix,
-        }),
-      },
-    };
-  }
-  return consumer.value;
+function buildConsumer(settings: Settings): StreamConsumer<'json', DynamoDbItem> {
+  const keyAttributes: [string] | [string, string] = settings.sortKey
+    ? [settings.partitionKey.attribute, settings.sortKey.attribute]
+    : [settings.partitionKey.attribute];
+  const itemOptions = {
+    partitionKey: settings.partitionKey,
+    sortKey: settings.sortKey,
+    projection: settings.projection,
+    metadata: settings.metadata,
+  };
+  return {
+    format: 'json',
+    // The item is built from the record's exact text, so numbers keep every digit (item.ts). The runner has
+    // validated the JSON on the bytes; decoding them here skips the JSON.parse that reading `record.text`
+    // would also run (a third of the transform's time) for a value this function never uses.
+    transform: (record) => toItem(jsonText(record.data), record.coordinates, itemOptions),
+    sink: createDynamoDbSink({
+      tableName: settings.tableName,
+      keyAttributes,
+      mode: settings.mode,
+      positionAttribute: settings.positionAttribute,
+      concurrency: settings.concurrency,
+    }),
+    deadLetter: createS3DeadLetterSink({
+      bucket: settings.deadLetterBucket,
+      prefix: settings.deadLetterPrefix,
+    }),
+  };
 }
 
-async function kinesisToDynamoDb(
-  event: KinesisStreamEvent,
-  context: Context,
-): Promise<KinesisStreamBatchResponse> {
-  const settings = config();
-  const { response } = await processKinesisEvent(event, consumerFor(settings), {
-    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
-    deadlineMarginMs: settings.deadlineMarginMs,
-  });
-  return response;
-}
-
-export const handler = kitHandler(kinesisToDynamoDb, { config });
+// Built once per configuration, not per invocation.
+export const handler = kitHandler(consumerHandler(config, buildConsumer), { config });
