@@ -5,6 +5,7 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { aggregate } from '../../shared/kpl';
+import { sampleRecords } from './stream-record';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/device-readings';
 const SHARD = 'shardId-000000000000';
@@ -15,29 +16,13 @@ const reading = (device: number, ts: number, temperature: string, counter: strin
   `{"deviceId":"d-${device}","ts":${ts},"temperature":${temperature},"counter":${counter},` +
   `"site":{"id":"berlin-1","floor":${device % 3},"tags":["hvac","zone-${device % 2}"]},"note":"${note}"}`;
 
-function record(
-  sequenceNumber: string,
-  partitionKey: string,
-  data: Uint8Array | string,
-  offsetSeconds: number,
-) {
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey,
-      sequenceNumber,
-      data: Buffer.from(data).toString('base64'),
-      approximateArrivalTimestamp: ARRIVAL + offsetSeconds + 0.125,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${SHARD}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/kinesis-lambda-kit-dev-kinesis-to-dynamodb',
-    awsRegion: 'us-east-1',
-    eventSourceARN: STREAM_ARN,
-  };
-}
+const record = sampleRecords({
+  streamArn: STREAM_ARN,
+  shardId: SHARD,
+  arrival: ARRIVAL,
+  fraction: 0.125,
+  functionName: 'kinesis-to-dynamodb',
+});
 
 export function kinesisToDynamoDbEvents(): Record<string, KinesisStreamEvent> {
   const t = 1_763_776_790_000;

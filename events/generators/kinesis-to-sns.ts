@@ -6,34 +6,19 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { aggregate } from '../../shared/kpl';
+import { sampleRecords } from './stream-record';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/app-logs';
 const SHARD = 'shardId-000000000000';
 const ARRIVAL = 1_763_776_800; // 2025-11-22T02:00:00Z, fixed so the sample is reproducible
 
-function record(
-  sequenceNumber: string,
-  partitionKey: string,
-  data: Uint8Array | string,
-  offsetSeconds: number,
-) {
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey,
-      sequenceNumber,
-      data: Buffer.from(data).toString('base64'),
-      approximateArrivalTimestamp: ARRIVAL + offsetSeconds + 0.125,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${SHARD}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/kinesis-lambda-kit-dev-kinesis-to-sns',
-    awsRegion: 'us-east-1',
-    eventSourceARN: STREAM_ARN,
-  };
-}
+const record = sampleRecords({
+  streamArn: STREAM_ARN,
+  shardId: SHARD,
+  arrival: ARRIVAL,
+  fraction: 0.125,
+  functionName: 'kinesis-to-sns',
+});
 
 const log = (fields: Record<string, unknown>) =>
   JSON.stringify({ time: '2025-11-22T01:59:58Z', env: 'prod-eu', ...fields });

@@ -1,34 +1,19 @@
 /** Sample events for the Kinesis stream consumers: plain JSON records and one KPL aggregate, as Lambda delivers them. */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { aggregate } from '../../shared/kpl';
+import { sampleRecords } from './stream-record';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/orders';
 const SHARD = 'shardId-000000000000';
 const ARRIVAL = 1_763_776_800; // 2025-11-22T02:00:00Z, fixed so the sample is reproducible
 
-function record(
-  sequenceNumber: string,
-  partitionKey: string,
-  data: Uint8Array | string,
-  offsetSeconds: number,
-) {
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey,
-      sequenceNumber,
-      data: Buffer.from(data).toString('base64'),
-      approximateArrivalTimestamp: ARRIVAL + offsetSeconds + 0.125,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${SHARD}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/kinesis-lambda-kit-dev-kinesis-to-s3',
-    awsRegion: 'us-east-1',
-    eventSourceARN: STREAM_ARN,
-  };
-}
+const record = sampleRecords({
+  streamArn: STREAM_ARN,
+  shardId: SHARD,
+  arrival: ARRIVAL,
+  fraction: 0.125,
+  functionName: 'kinesis-to-s3',
+});
 
 const order = (orderId: number, country: string, total: number) =>
   JSON.stringify({

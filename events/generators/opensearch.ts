@@ -4,6 +4,7 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { aggregate } from '../../shared/kpl';
+import { sampleRecords } from './stream-record';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/app-logs';
 const SHARD = 'shardId-000000000001';
@@ -19,29 +20,13 @@ const log = (i: number, level: string, message: string) =>
     latencyMs: 12 + ((i * 37) % 180),
   });
 
-function record(
-  sequenceNumber: string,
-  partitionKey: string,
-  data: Uint8Array | string,
-  offsetSeconds: number,
-) {
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey,
-      sequenceNumber,
-      data: Buffer.from(data).toString('base64'),
-      approximateArrivalTimestamp: ARRIVAL + offsetSeconds + 0.5,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${SHARD}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/kinesis-lambda-kit-dev-kinesis-to-opensearch',
-    awsRegion: 'us-east-1',
-    eventSourceARN: STREAM_ARN,
-  };
-}
+const record = sampleRecords({
+  streamArn: STREAM_ARN,
+  shardId: SHARD,
+  arrival: ARRIVAL,
+  fraction: 0.5,
+  functionName: 'kinesis-to-opensearch',
+});
 
 export function opensearchEvents(): Record<string, KinesisStreamEvent> {
   const messages = ['order placed', 'card authorised', 'stock reserved', 'receipt sent', 'order shipped'];

@@ -49,7 +49,7 @@ export function shardAutoscalerEvents(): Record<string, unknown> {
     AlarmConfigurationUpdatedTimestamp: '2026-01-22T09:12:03.201+0000',
     NewStateValue: 'ALARM',
     NewStateReason:
-      'Threshold Crossed: 3 out of the last 3 datapoints [0.8412 (22/01/26 13:38:00), 0.8197 (22/01/26 13:37:00), 0.7903 (22/01/26 13:36:00)] were greater than or equal to the threshold (0.75) (minimum 3 datapoints for OK -> ALARM transition).',
+      'Threshold Crossed: 2 out of the last 2 datapoints [0.8412 (22/01/26 13:38:00), 0.8197 (22/01/26 13:37:00)] were greater than or equal to the threshold (0.75) (minimum 2 datapoints for OK -> ALARM transition).',
     StateChangeTime: '2026-01-22T13:40:00.123+0000',
     Region: 'US East (N. Virginia)',
     AlarmArn: alarmArn(up.AlarmName!),
