@@ -113,3 +113,20 @@ export async function untilDeadline<T>(
     if (onAbort) deadline.signal.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * Waits `ms` (a retry's backoff), or less if `signal` fires first: a backoff never outlasts the invocation's budget.
+ * Resolves either way; the caller checks the signal after.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || ms <= 0) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -39,6 +39,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbClient } from '../aws/clients';
+import { sleep } from '../aws/deadline';
 import type { RecordCoordinates, Sink, SinkItem, SinkRejection, SinkWriteContext } from '../kinesis/types';
 import { maskedMessage } from '../middleware/errors';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
@@ -199,20 +200,6 @@ const isItemValidation = (error: unknown) =>
   !/does not match the schema|Type mismatch for key|Missing the key|Requested resource not found/i.test(
     error.message,
   );
-
-/** Waits `ms`, or less if the signal fires first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 interface Member {
   index: number;

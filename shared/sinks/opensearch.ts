@@ -38,6 +38,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { REQUEST_TIMEOUT_MS } from '../aws/clients';
+import { sleep } from '../aws/deadline';
 import type { RecordCoordinates, Sink, SinkItem, SinkRejection, SinkWriteContext } from '../kinesis/types';
 import { logger, MetricUnit, metrics } from '../middleware/observability';
 
@@ -194,18 +195,6 @@ export function planBulkRequests(
 export function bulkLines(document: BulkDocument): string {
   return `{"index":{"_index":${JSON.stringify(document.index)},"_id":${JSON.stringify(document.id)}}}\n${document.source}\n`;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** Builds the SigV4-signing client for an endpoint. */
 export function createOpenSearchClient(options: OpenSearchSinkOptions): Client {

@@ -30,6 +30,7 @@ import {
   type SNSClient,
 } from '@aws-sdk/client-sns';
 import { snsClient } from '../aws/clients';
+import { sleep } from '../aws/deadline';
 import type { SinkWriteContext } from '../kinesis/types';
 import { maskedMessage } from '../middleware/errors';
 import { logger } from '../middleware/observability';
@@ -189,18 +190,6 @@ export function planBatches(entries: readonly PreparedEntry[], maxRequestBytes: 
   if (current.length > 0) batches.push(current);
   return batches;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** Publishes every notification; one outcome per notification, in order. Never throws. */
 export async function publishNotifications(
