@@ -12,11 +12,11 @@
  * 4. the destination is read back: every good record must be there exactly once by its id, every poison record
  *    dead-lettered with its reason; lost must be 0.
  */
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { resetClients } from '../../shared/aws/clients';
 import { aggregate } from '../../shared/kpl';
 import type { FaultProxy, FaultRule } from './fault-proxy';
-import { lambdaContext, plainEvent } from './kinesis-events';
+import { invokeTimed, plainEvent, redeliveryAfter } from './kinesis-events';
 
 export const FAULTS = [
   'none',
@@ -132,22 +132,13 @@ export async function runCell(
   let slowestMs = 0;
   try {
     while (invocations < MAX_INVOCATIONS) {
-      const started = Date.now();
-      const response = (await sink.handler(
-        pending,
-        lambdaContext(sink.name, TIMEOUT_MS) as unknown as Context,
-      )) as KinesisStreamBatchResponse;
-      slowestMs = Math.max(slowestMs, Date.now() - started);
+      const { response, elapsedMs } = await invokeTimed(sink.handler, sink.name, pending, TIMEOUT_MS);
+      slowestMs = Math.max(slowestMs, elapsedMs);
       invocations++;
       target.clear();
       sink.clearFaults?.();
-      const [failure] = response.batchItemFailures;
-      if (!failure) break;
-      const from = pending.Records.findIndex(
-        (record) => record.kinesis.sequenceNumber === failure.itemIdentifier,
-      );
-      if (from < 0) throw new Error(`${cell}: checkpoint ${failure.itemIdentifier} is not in the batch`);
-      pending = { Records: pending.Records.slice(from) };
+      if (response.batchItemFailures.length === 0) break;
+      pending = redeliveryAfter(pending, response);
     }
   } finally {
     proxies.destination.clear();

@@ -9,7 +9,12 @@ import {
   type _Record as KinesisRecord,
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda';
 
 export interface EventShape {
   streamArn: string;
@@ -129,4 +134,33 @@ export function plainEvent(
       };
     }),
   };
+}
+
+/**
+ * Invokes a consumer's handler as Lambda does, with a context whose deadline is `timeoutMs` away; returns the
+ * response and how long the invocation took (to check it answered before its deadline).
+ */
+export async function invokeTimed(
+  handler: (event: KinesisStreamEvent, context: Context) => Promise<unknown>,
+  functionName: string,
+  event: KinesisStreamEvent,
+  timeoutMs = 60_000,
+): Promise<{ response: KinesisStreamBatchResponse; elapsedMs: number }> {
+  const started = Date.now();
+  const response = (await handler(
+    event,
+    lambdaContext(functionName, timeoutMs) as unknown as Context,
+  )) as KinesisStreamBatchResponse;
+  return { response, elapsedMs: Date.now() - started };
+}
+
+/** What Lambda re-delivers after a partial batch response: the records from the reported one on. */
+export function redeliveryAfter(
+  event: KinesisStreamEvent,
+  response: KinesisStreamBatchResponse,
+): KinesisStreamEvent {
+  const [failure] = response.batchItemFailures;
+  const from = event.Records.findIndex((record) => record.kinesis.sequenceNumber === failure?.itemIdentifier);
+  if (from < 0) throw new Error(`the checkpoint ${failure?.itemIdentifier} is not a record of the batch`);
+  return { Records: event.Records.slice(from) };
 }

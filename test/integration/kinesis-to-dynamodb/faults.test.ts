@@ -4,14 +4,14 @@
  * retried and land; puts that stay unprocessed map back to their KPL parents; a request DynamoDB never answers
  * does not hang the invocation. Re-delivery from the reported checkpoint loses nothing.
  */
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { config } from '../../../functions/kinesis-to-dynamodb/config';
 import { handler } from '../../../functions/kinesis-to-dynamodb/handler';
 import { dynamoDbClient, resetClients, s3Client } from '../../../shared/aws/clients';
 import { aggregate } from '../../../shared/kpl';
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from '../../support/fault-proxy';
-import { lambdaContext, plainEvent } from '../../support/kinesis-events';
+import { plainEvent, invokeTimed, redeliveryAfter } from '../../support/kinesis-events';
 import { createBucket } from '../../support/s3';
 import { createTable, scanAll } from '../../support/dynamodb';
 
@@ -92,22 +92,10 @@ function aggregatedEvent(): KinesisStreamEvent {
 
 /** Invokes with a Lambda timeout of TIMEOUT_MS, or more where retries must all fit (the SDK's throttling backoff
  * alone starts at up to 500 ms). */
-async function timedInvoke(event: KinesisStreamEvent, timeoutMs = TIMEOUT_MS) {
-  const started = Date.now();
-  const response = (await handler(
-    event,
-    lambdaContext('kinesis-to-dynamodb', timeoutMs) as unknown as Context,
-  )) as KinesisStreamBatchResponse;
-  return { response, elapsedMs: Date.now() - started };
-}
+const timedInvoke = (event: KinesisStreamEvent, timeoutMs = TIMEOUT_MS) =>
+  invokeTimed(handler, 'kinesis-to-dynamodb', event, timeoutMs);
 
-function fromCheckpoint(event: KinesisStreamEvent, response: KinesisStreamBatchResponse): KinesisStreamEvent {
-  const from = event.Records.findIndex(
-    (record) => record.kinesis.sequenceNumber === response.batchItemFailures[0]!.itemIdentifier,
-  );
-  expect(from).toBeGreaterThanOrEqual(0);
-  return { Records: event.Records.slice(from) };
-}
+const fromCheckpoint = redeliveryAfter;
 
 const isCall = (operation: string) => (request: ProxiedRequest) =>
   request.headers['x-amz-target'] === `DynamoDB_20120810.${operation}`;

@@ -5,13 +5,13 @@
  * OpenSearch documents them; the fake checks that requests are SigV4-signed for the right service, not the
  * signature's value.
  */
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { config } from '../../../functions/kinesis-to-opensearch/config';
 import { handler } from '../../../functions/kinesis-to-opensearch/handler';
 import { s3Client } from '../../../shared/aws/clients';
 import { aggregate } from '../../../shared/kpl';
-import { lambdaContext, plainEvent } from '../../support/kinesis-events';
+import { plainEvent, invokeTimed, redeliveryAfter } from '../../support/kinesis-events';
 import { type OpenSearchFake, startOpenSearchFake } from '../../support/opensearch-fake';
 import { createBucket, listKeys, readLines } from '../../support/s3';
 
@@ -92,23 +92,10 @@ function kplBatch(parents: number, perParent: number, make = (n: number) => logR
 const logRecord = (n: number) =>
   `{"n": ${n}, "trace": 12345678901234567890, "ratio": 0.50, "level": "INFO", "message": "event ${n}"}`;
 
-async function invoke(event: KinesisStreamEvent, timeoutMs = 60_000) {
-  const started = Date.now();
-  const response = (await handler(
-    event,
-    lambdaContext('kinesis-to-opensearch', timeoutMs) as unknown as Context,
-  )) as KinesisStreamBatchResponse;
-  return { response, elapsedMs: Date.now() - started };
-}
+const invoke = (event: KinesisStreamEvent, timeoutMs = 60_000) =>
+  invokeTimed(handler, 'kinesis-to-opensearch', event, timeoutMs);
 
-/** What Lambda re-delivers after a partial batch response: the records from the reported one on. */
-function fromCheckpoint(event: KinesisStreamEvent, response: KinesisStreamBatchResponse): KinesisStreamEvent {
-  const from = event.Records.findIndex(
-    (record) => record.kinesis.sequenceNumber === response.batchItemFailures[0]!.itemIdentifier,
-  );
-  expect(from).toBeGreaterThanOrEqual(0);
-  return { Records: event.Records.slice(from) };
-}
+const fromCheckpoint = redeliveryAfter;
 
 async function deadLetters(prefix: string) {
   const keys = await listKeys(s3Client(), BUCKET, `${prefix}/`);

@@ -3,13 +3,13 @@
  * retry and timeout paths. A request S3 never answers must not hang the invocation: the function answers before
  * its deadline with a partial batch response, and re-delivery from the reported checkpoint loses nothing.
  */
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { config } from '../../../functions/kinesis-to-s3/config';
 import { handler } from '../../../functions/kinesis-to-s3/handler';
 import { resetClients, s3Client } from '../../../shared/aws/clients';
 import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy';
-import { lambdaContext } from '../../support/kinesis-events';
+import { invokeTimed, redeliveryAfter } from '../../support/kinesis-events';
 import { createBucket, listKeys, readLines } from '../../support/s3';
 
 const BUCKET = 'kinesis-to-s3-deadline';
@@ -69,23 +69,9 @@ function eventOf(payloads: string[], firstSequence: number): KinesisStreamEvent 
   };
 }
 
-async function timedInvoke(event: KinesisStreamEvent) {
-  const started = Date.now();
-  const response = (await handler(
-    event,
-    lambdaContext('kinesis-to-s3', TIMEOUT_MS) as unknown as Context,
-  )) as KinesisStreamBatchResponse;
-  return { response, elapsedMs: Date.now() - started };
-}
+const timedInvoke = (event: KinesisStreamEvent) => invokeTimed(handler, 'kinesis-to-s3', event, TIMEOUT_MS);
 
-/** Re-delivers from the reported checkpoint (as Lambda does) until the response reports no failure. */
-function fromCheckpoint(event: KinesisStreamEvent, response: KinesisStreamBatchResponse): KinesisStreamEvent {
-  const from = event.Records.findIndex(
-    (record) => record.kinesis.sequenceNumber === response.batchItemFailures[0]!.itemIdentifier,
-  );
-  expect(from).toBeGreaterThanOrEqual(0);
-  return { Records: event.Records.slice(from) };
-}
+const fromCheckpoint = redeliveryAfter;
 
 async function linesUnder(prefix: string): Promise<string[]> {
   const keys = await listKeys(s3Client(), BUCKET, prefix);

@@ -5,7 +5,7 @@
  * PublishBatch that never answers -> an answer before the deadline with the unfinished records handed back, and
  * nothing lost on re-delivery.
  */
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertSink } from '../../../functions/kinesis-to-sns/alerts';
 import { config } from '../../../functions/kinesis-to-sns/config';
@@ -15,7 +15,7 @@ import { matchRules } from '../../../functions/kinesis-to-sns/transform';
 import { resetClients, s3Client } from '../../../shared/aws/clients';
 import type { RecordCoordinates } from '../../../shared/kinesis/types';
 import { type FaultProxy, startFaultProxy } from '../../support/fault-proxy';
-import { lambdaContext, plainEvent } from '../../support/kinesis-events';
+import { plainEvent, invokeTimed } from '../../support/kinesis-events';
 import { createBucket, listKeys, readLines } from '../../support/s3';
 import { type SubscribedQueue, subscribedQueue } from '../../support/sns-queue';
 
@@ -108,14 +108,7 @@ function publishBatchAnswer(
 
 const error = (host: string, msg: string) => JSON.stringify({ level: 'ERROR', host, msg });
 
-async function timedInvoke(event: KinesisStreamEvent) {
-  const started = Date.now();
-  const response = (await handler(
-    event,
-    lambdaContext('kinesis-to-sns', TIMEOUT_MS) as unknown as Context,
-  )) as KinesisStreamBatchResponse;
-  return { response, elapsedMs: Date.now() - started };
-}
+const timedInvoke = (event: KinesisStreamEvent) => invokeTimed(handler, 'kinesis-to-sns', event, TIMEOUT_MS);
 
 describe('kinesis-to-sns when PublishBatch reports Failed entries', () => {
   it('retries the failed entries with backoff and delivers each alert once', async () => {
