@@ -109,6 +109,12 @@ describe('decide: exact boundaries', () => {
     const last = scaled(decide(input({ demand: demand(3.1), history: spent(8) })));
     expect(last.to).toBe(8);
     expect(last.clamps).toEqual(['one of the last 2 operation(s): as far as allowed']);
+    // Going as far as allowed is the desired count itself: nothing to say.
+    expect(scaled(decide(input({ demand: demand(3.8), history: spent(8) })))).toMatchObject({
+      to: 8,
+      desired: 8,
+      clamps: [],
+    });
     // With no reserve, only the very last operation goes far.
     const noReserve = policy({ reserveForScaleUp: 0 });
     expect(scaled(decide(input({ demand: demand(3.1), history: spent(8), policy: noReserve }))).to).toBe(7);
