@@ -19,6 +19,7 @@ import { functionNames, repoRoot } from './lib/functions';
 import { invokeSummary, lastJsonDocument } from './lib/invoke-summary';
 import { setUpKinesisToDynamoDb } from './lib/kinesis-to-dynamodb-local';
 import { setUpKinesisToOpenSearch } from './lib/kinesis-to-opensearch-local';
+import { setUpKinesisToSns } from './lib/kinesis-to-sns-local';
 import { setUpShardAutoscaler } from './lib/shard-autoscaler-local';
 
 const USAGE = 'npm run invoke -- <function> [--path <event.json>] [--emulators]';
@@ -75,6 +76,9 @@ Object.assign(env, dynamodbTable?.env);
 const opensearch =
   emulators && name === 'kinesis-to-opensearch' ? setUpKinesisToOpenSearch(emulators, bucket!) : undefined;
 Object.assign(env, opensearch?.env);
+// kinesis-to-sns: a topic on fauxqs with a queue subscribed, the bucket above for dead letters.
+const sns = emulators && name === 'kinesis-to-sns' ? await setUpKinesisToSns(bucket!) : undefined;
+Object.assign(env, sns?.env);
 
 const child = spawn('npx', ['serverless', 'invoke', 'local', '--function', name, '--path', eventPath], {
   cwd: repoRoot,
@@ -91,6 +95,7 @@ let code = await new Promise<number>((resolve) => child.on('close', (status) => 
 await autoscaler?.stop();
 await dynamodbTable?.stop();
 await opensearch?.stop();
+await sns?.stop();
 const summary = invokeSummary(name, JSON.parse(readFileSync(eventPath, 'utf8')), lastJsonDocument(output));
 const keys = bucket ? await listKeys(s3Client(), bucket) : [];
 if (keys.length > 0) {

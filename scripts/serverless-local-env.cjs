@@ -28,7 +28,15 @@ class LocalEnvironment {
       (name) => typeof environment[name] === 'object' && environment[name] !== null,
     );
     if (unresolved.length === 0) return;
-    const names = unresolved.join(', ');
+    // Name the variable the user sets: a function that reads OVERFLOW from CWL_OVERFLOW lists it in
+    // CONFIG_DEPLOYED_NAMES ("OVERFLOW=CWL_OVERFLOW,...").
+    const deployedAs = new Map(
+      String(environment.CONFIG_DEPLOYED_NAMES ?? '')
+        .split(',')
+        .map((pair) => pair.split('=').map((part) => part.trim()))
+        .filter((pair) => pair.length === 2 && pair[0] && pair[1]),
+    );
+    const names = unresolved.map((name) => deployedAs.get(name) ?? name).join(', ');
     throw new this.serverless.classes.Error(
       `${this.options.function}: set ${names} for a local run (deployed, the stack supplies ${unresolved.length > 1 ? 'them' : 'it'})`,
       'KIT_LOCAL_ENV_UNSET',

@@ -37,7 +37,8 @@ describe('serverless invoke local: kinesis-to-sns', () => {
     );
     expect(result.code).not.toBe(0);
     expect(result.stderr + result.stdout).toContain(
-      'kinesis-to-sns: set ALERT_TOPIC_ARN, DEAD_LETTER_BUCKET',
+      // The variable the user sets (serverless.yml deploys DEAD_LETTER_BUCKET from SNS_DEAD_LETTER_BUCKET).
+      'kinesis-to-sns: set ALERT_TOPIC_ARN, SNS_DEAD_LETTER_BUCKET for a local run',
     );
   });
 });
