@@ -18,6 +18,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import agg from 'aws-kinesis-agg';
 import { startEmulators } from '../test/support/emulators';
 import type { BenchResult } from './harness';
+import { plainEvent } from '../test/support/kinesis-events';
 
 const RECORDS = 10_000;
 const NAIVE_RECORDS = 1_000;
@@ -67,27 +68,10 @@ export async function run(): Promise<BenchResult> {
       Array.from({ length: RECORDS }, (_, i) => ({ data: reading(i), partitionKey: `d-${i % 500}` })),
       { maxBytes: 51_200 },
     );
-    const event: KinesisStreamEvent = {
-      Records: blobs.map((blob, i) => {
-        const sequenceNumber = String(49_590_000_000_000_000_000n + BigInt(i) * 10n);
-        return {
-          kinesis: {
-            kinesisSchemaVersion: '1.0',
-            partitionKey: blob.partitionKey,
-            sequenceNumber,
-            data: Buffer.from(blob.data).toString('base64'),
-            approximateArrivalTimestamp: 1_764_000_000 + i,
-          },
-          eventSource: 'aws:kinesis',
-          eventVersion: '1.0',
-          eventID: `shardId-000000000000:${sequenceNumber}`,
-          eventName: 'aws:kinesis:record',
-          invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
-          awsRegion: 'us-east-1',
-          eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
-        };
-      }),
-    };
+    const event: KinesisStreamEvent = plainEvent(blobs, {
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+      shardId: 'shardId-000000000000',
+    });
     const context = {
       functionName: 'kinesis-to-dynamodb',
       awsRequestId: 'bench',

@@ -27,6 +27,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import agg from 'aws-kinesis-agg';
 import { mulberry32 } from '../scripts/lib/random';
 import type { BenchResult } from './harness';
+import { plainEvent } from '../test/support/kinesis-events';
 
 const BUCKET = 'bench-kinesis-to-s3';
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 11;
@@ -148,30 +149,8 @@ export async function buildBatch(spec: BatchSpec): Promise<Batch> {
       ),
     );
   }
-  let base64Bytes = 0;
-  const event: KinesisStreamEvent = {
-    Records: blobs.map((blob, i) => {
-      const sequenceNumber = String(49_590_000_000_000_000_000n + BigInt(i) * 10n);
-      const data = Buffer.from(blob.data).toString('base64');
-      base64Bytes += data.length;
-      return {
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: blob.partitionKey,
-          sequenceNumber,
-          data,
-          approximateArrivalTimestamp: 1_764_600_000 + i / 1000,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `shardId-000000000000:${sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
-        awsRegion: 'us-east-1',
-        eventSourceARN: STREAM_ARN,
-      };
-    }),
-  };
+  const event = plainEvent(blobs, { streamArn: STREAM_ARN, shardId: 'shardId-000000000000' });
+  const base64Bytes = event.Records.reduce((sum, record) => sum + record.kinesis.data.length, 0);
   const recordBytes = records.reduce((sum, record) => sum + record.length, 0);
   return { spec, event, records, recordBytes, base64Bytes };
 }

@@ -20,6 +20,7 @@ import { mulberry32 } from '../scripts/lib/random';
 import { processKinesisEvent } from '../shared/kinesis/runner';
 import { aggregate, deaggregate } from '../shared/kpl';
 import { type BenchResult, type Measurement, printTable } from './harness';
+import { plainEvent } from '../test/support/kinesis-events';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:bench-alerts';
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/bench-logs';
@@ -89,27 +90,7 @@ function eventOf(records: string[]): KinesisStreamEvent {
     records.map((data, i) => ({ data, partitionKey: `host-${i % 64}` })),
     { maxBytes: 1024 * 1024 },
   );
-  return {
-    Records: blobs.map((blob, i) => {
-      const sequenceNumber = String(49_590_000_000_000_000_000n + BigInt(i) * 10n);
-      return {
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: blob.partitionKey,
-          sequenceNumber,
-          data: Buffer.from(blob.data).toString('base64'),
-          approximateArrivalTimestamp: 1_764_000_000 + i,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `shardId-000000000000:${sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/bench',
-        awsRegion: 'us-east-1',
-        eventSourceARN: STREAM_ARN,
-      };
-    }),
-  };
+  return plainEvent(blobs, { streamArn: STREAM_ARN, shardId: 'shardId-000000000000' });
 }
 
 // ---- 50 rules, as patterns and as the ifs a hand-written consumer would use -----------------------------------------

@@ -103,23 +103,27 @@ export function lambdaContext(functionName: string, timeoutMs = 60_000) {
 }
 
 /**
- * A Kinesis event of plain (or pre-aggregated) records built in memory, shaped as Lambda delivers it: one record
- * per data, sequence numbers ascending from 49590000000000000000 in steps of 10. `raw` passes string data through
- * without base64 (to test records that are not base64).
+ * A Kinesis event built in memory, shaped as Lambda delivers it: one record per item (a record's bytes, or a KPL
+ * aggregate with its partition key), sequence numbers ascending from 49590000000000000000 in steps of 10. `raw`
+ * passes string data through without base64 (to test records that are not base64).
  */
 export function plainEvent(
-  datas: Array<string | Uint8Array>,
+  datas: Array<string | Uint8Array | { data: Uint8Array; partitionKey: string }>,
   options: { raw?: boolean; streamArn?: string; shardId?: string } = {},
 ): KinesisStreamEvent {
   const streamArn = options.streamArn ?? 'arn:aws:kinesis:us-east-1:123456789012:stream/orders';
   const shardId = options.shardId ?? 'shardId-000000000003';
   return {
-    Records: datas.map((data, index) => {
+    Records: datas.map((item, index) => {
       const sequenceNumber = String(49_590_000_000_000_000_000n + BigInt(index) * 10n);
+      const { data, partitionKey } =
+        typeof item === 'string' || item instanceof Uint8Array
+          ? { data: item, partitionKey: `pk-${index}` }
+          : item;
       return {
         kinesis: {
           kinesisSchemaVersion: '1.0',
-          partitionKey: `pk-${index}`,
+          partitionKey,
           sequenceNumber,
           data: options.raw && typeof data === 'string' ? data : Buffer.from(data).toString('base64'),
           approximateArrivalTimestamp: 1_763_800_000 + index,
