@@ -13,7 +13,7 @@ import { plainEvent } from '../../support/kinesis-events';
 const ARN = 'arn:aws:kinesis:us-east-1:123456789012:stream/orders';
 const SHARD = 'shardId-000000000003';
 const event = (datas: Array<string | Uint8Array>) => plainEvent(datas, { streamArn: ARN, shardId: SHARD });
-const text = ({ text }: { text: string | undefined }) => text;
+const text = ({ text }: { text?: string }) => text;
 
 function memorySink() {
   const written: SinkItem<string | undefined>[] = [];

@@ -98,8 +98,8 @@ describe('formats on real records', () => {
 });
 
 describe('summary, retryFrom and metrics', () => {
-  const metricsOf = (spy: ReturnType<typeof vi.spyOn>) =>
-    Object.fromEntries(spy.mock.calls.map(([name, unit, value]) => [name, [unit, value]]));
+  const metricsOf = (spy: { mock: { calls: unknown[][] } }) =>
+    Object.fromEntries(spy.mock.calls.map(([name, unit, value]) => [String(name), [unit, value]]));
 
   it('count every outcome once and name the parent the retry starts from', async () => {
     const addMetric = vi.spyOn(metrics, 'addMetric');
