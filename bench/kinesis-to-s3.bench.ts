@@ -161,12 +161,16 @@ const SERVER = `
 const http = require('node:http');
 const objects = new Map();
 let keep = false;
+let puts = 0;
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => { if (keep) chunks.push(chunk); });
   req.on('end', () => {
     if (req.method === 'PUT') {
-      if (keep) objects.set(decodeURIComponent(req.url.split('?')[0]), Buffer.concat(chunks).toString('base64'));
+      if (keep) {
+        puts += 1;
+        objects.set(decodeURIComponent(req.url.split('?')[0]), Buffer.concat(chunks).toString('base64'));
+      }
       res.writeHead(200, { ETag: '"bench"', 'Content-Length': 0 });
     } else res.writeHead(404, { 'Content-Length': 0 });
     res.end();
@@ -175,16 +179,16 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 120000;
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('message', (message) => {
-  if (message === 'keep') { keep = true; objects.clear(); process.send({ kept: true }); }
-  else if (message === 'take') { keep = false; process.send({ objects: [...objects] }); objects.clear(); }
+  if (message === 'keep') { keep = true; puts = 0; objects.clear(); process.send({ kept: true }); }
+  else if (message === 'take') { keep = false; process.send({ objects: [...objects], puts }); objects.clear(); }
   else if (message === 'stop') server.close(() => process.exit(0));
 });
 `;
 
 interface LocalS3 {
   endpoint: string;
-  /** Runs `fn` with the server keeping the bodies of PutObjects; returns them by path (/bucket/key). */
-  capture(fn: () => Promise<unknown>): Promise<Map<string, Buffer>>;
+  /** Runs `fn` with the server keeping the bodies of PutObjects; returns them by path (/bucket/key), and the PUTs. */
+  capture(fn: () => Promise<unknown>): Promise<{ objects: Map<string, Buffer>; puts: number }>;
   stop(): void;
 }
 
@@ -204,8 +208,8 @@ async function startLocalS3(): Promise<LocalS3> {
       await next();
       await fn();
       child.send('take');
-      const { objects } = (await next()) as { objects: [string, string][] };
-      return new Map(objects.map(([path, body]) => [path, Buffer.from(body, 'base64')]));
+      const { objects, puts } = (await next()) as { objects: [string, string][]; puts: number };
+      return { objects: new Map(objects.map(([path, body]) => [path, Buffer.from(body, 'base64')])), puts };
     },
     stop: () => child.send('stop'),
   };
@@ -287,8 +291,13 @@ function linesOf(objects: Map<string, Buffer>): { lines: Buffer[]; compressedByt
 }
 
 /** Runs the consumer once with the bodies captured and checks what it wrote; returns the compressed size. */
-async function verify(s3: LocalS3, batch: Batch, consumer: Consumer, exact: boolean): Promise<number> {
-  const objects = await s3.capture(() => consumer(batch.event));
+async function verify(
+  s3: LocalS3,
+  batch: Batch,
+  consumer: Consumer,
+  exact: boolean,
+): Promise<{ compressedBytes: number; puts: number; objects: number }> {
+  const { objects, puts } = await s3.capture(() => consumer(batch.event));
   const { lines, compressedBytes } = linesOf(objects);
   if (lines.length !== batch.records.length) {
     throw new Error(`${batch.spec.label}: ${lines.length} lines written for ${batch.records.length} records`);
@@ -301,7 +310,7 @@ async function verify(s3: LocalS3, batch: Batch, consumer: Consumer, exact: bool
       deepStrictEqual(JSON.parse(line.toString('utf8')), JSON.parse(batch.records[i]!.toString('utf8')));
     }
   });
-  return compressedBytes;
+  return { compressedBytes, puts, objects: objects.size };
 }
 
 interface Timing {
@@ -486,7 +495,7 @@ export async function run(): Promise<BenchResult> {
         }
         if (zstd) contenders['ours zstd 3'] = await oursConsumer({ COMPRESSION: 'zstd', ZSTD_LEVEL: '3' });
       }
-      const sizes: Record<string, number> = {};
+      const sizes: Record<string, { compressedBytes: number; puts: number; objects: number }> = {};
       for (const [name, consumer] of Object.entries(contenders)) {
         sizes[name] = await verify(s3, batch, consumer, name.startsWith('ours'));
       }
@@ -505,9 +514,15 @@ export async function run(): Promise<BenchResult> {
           'CPU ms (main thread)': `${ms(cpu)} (${timing.mainCpuSeconds.length > 0 ? ms(median(timing.mainCpuSeconds)) : '?'})`,
           'records/s per vCPU': Math.round(spec.records / cpu),
           'MB/s per vCPU': (batch.recordBytes / cpu / 1e6).toFixed(1),
-          'gzip/zstd bytes': sizes[name]!,
+          'gzip/zstd bytes': sizes[name]!.compressedBytes,
+          PutObject: sizes[name]!.puts,
         };
       };
+      // API calls at the lower bound: one PutObject per object, and one object per MAX_OBJECT_BYTES (64 MiB)
+      // of uncompressed NDJSON, so one for every batch here.
+      const lowerBound = Math.ceil((batch.recordBytes + batch.records.length) / (64 * 1024 * 1024));
+      targets[`${spec.label}: PutObject calls = ${lowerBound} (the lower bound)`] =
+        sizes.ours!.puts === lowerBound && sizes.ours!.objects === lowerBound;
       const ratio = median(timings.naive!.seconds) / median(timings.ours!.seconds);
       targets[
         `${spec.label} (${spec.records} records, ${(batch.base64Bytes / 1e6).toFixed(1)} MB base64): >= 2x naive at gzip 6`
