@@ -56,9 +56,6 @@ function main(): number {
     return found.kind === 'unsupported' ? 3 : 1;
   }
   const base = JSON.parse(readFileSync(join(repoRoot, 'mutation/stryker.config.json'), 'utf8'));
-  const equivalents: Equivalent[] = JSON.parse(
-    readFileSync(join(repoRoot, 'mutation/equivalent-mutants.json'), 'utf8'),
-  );
   const scores: FileScore[] = [];
   const stale: Equivalent[] = [];
   let failedRuns = 0;
@@ -91,6 +88,10 @@ function main(): number {
       continue;
     }
     const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    // Read after the run: the list may be edited while a long run goes on.
+    const equivalents: Equivalent[] = JSON.parse(
+      readFileSync(join(repoRoot, 'mutation/equivalent-mutants.json'), 'utf8'),
+    );
     scores.push(...scoreFiles(report, equivalents));
     stale.push(...staleEquivalents(report, equivalents));
     console.error(`Report: ${join(out, 'index.html')}`);

@@ -220,3 +220,109 @@ describe('multi-byte tags and long varints', () => {
     }
   });
 });
+
+describe('malformed fields the decoder must refuse, and odd but valid ones it must accept', () => {
+  const record = (body: number[]) => bytesField(3, body);
+  const ok = [...varintField(1, 0), ...bytesField(3, Buffer.from('ok'))];
+  const twoKeys = [...stringField(1, 'k0'), ...stringField(1, 'k1')];
+  const plain = (protobuf: number[]) => {
+    const blob = frame(protobuf);
+    expectPlain(decode(blob), blob);
+  };
+  const records = (protobuf: number[]) =>
+    decode(frame(protobuf)).map((r) => [r.aggregated, r.partitionKey, text(r)]);
+  /** A tag of 2^32 + field * 8 + wire: what a reader keeping only 32 bits would take for a valid small tag. */
+  const hugeTag = (field: number, wire: number) => varint(2n ** 32n + BigInt(field * 8 + wire));
+
+  it('a tag of 2^32 or more, at top level, in a Record, in a Tag and in a group', () => {
+    plain([...twoKeys, ...record(ok), ...hugeTag(5, 0), 1]);
+    plain([...twoKeys, ...record([...ok, ...hugeTag(5, 0), 1])]);
+    plain([...twoKeys, ...record([...ok, ...bytesField(4, [...stringField(1, 'k'), ...hugeTag(5, 0), 1])])]);
+    plain([...twoKeys, ...record([...ok, ...tag(5, 3), ...hugeTag(6, 0), 1, ...tag(5, 4)])]);
+  });
+
+  it('field 0 anywhere, including inside a group and a Tag', () => {
+    plain([...twoKeys, ...record([...ok, 0x00, 0x00])]);
+    plain([...twoKeys, ...record([...ok, ...tag(5, 3), 0x00, 0x00, ...tag(5, 4)])]);
+    plain([...twoKeys, ...record([...ok, ...bytesField(4, [...stringField(1, 'k'), 0x00, 0x00])])]);
+  });
+
+  it('a known field with the wrong wire type: index as bytes, data as a varint, Tag key as a varint', () => {
+    plain([...twoKeys, ...record([...bytesField(1, [0]), ...bytesField(3, Buffer.from('ok'))])]);
+    plain([...twoKeys, ...record([...varintField(1, 0), ...varintField(3, 5)])]);
+    plain([...twoKeys, ...record([...ok, ...bytesField(4, [...varintField(1, 5)])])]);
+    plain([...twoKeys, ...record([...ok, ...bytesField(4, [...stringField(1, 'k'), ...varintField(2, 5)])])]);
+  });
+
+  it('a field whose tag ends the Record or the message (no value follows)', () => {
+    plain([...twoKeys, ...record([...bytesField(3, Buffer.from('ok')), ...tag(1, 0)])]);
+    plain([...twoKeys, ...record([...varintField(1, 0), ...tag(3, 2)])]);
+    plain([...twoKeys, ...record(ok), ...tag(1, 2)]);
+  });
+
+  it('a Record without partition_key_index or without data', () => {
+    plain([...twoKeys, ...record([...bytesField(3, Buffer.from('ok'))])]);
+    plain([...twoKeys, ...record([...varintField(1, 1)])]);
+  });
+
+  it('a malformed field inside a group or a Tag', () => {
+    plain([...twoKeys, ...record([...ok, ...tag(5, 3), ...tag(6, 2), 9, 1, ...tag(5, 4)])]);
+    plain([...twoKeys, ...record([...ok, ...bytesField(4, [...stringField(1, 'k'), ...tag(6, 2), 9, 1])])]);
+    plain([...twoKeys, ...record([...ok, ...tag(5, 3), ...tag(6, 4)])]);
+  });
+
+  it('a valid Tag with a value and unknown fields of every wire type, and zero-valued varints', () => {
+    const tagMessage = [
+      ...stringField(1, 'k'),
+      ...stringField(2, 'v'),
+      ...varintField(3, 0),
+      ...tag(4, 1),
+      ...[1, 2, 3, 4, 5, 6, 7, 8],
+      ...tag(5, 5),
+      ...[1, 2, 3, 4],
+      ...bytesField(6, []),
+    ];
+    expect(
+      records([...twoKeys, ...record([...ok, ...bytesField(4, tagMessage), ...varintField(9, 0)])]),
+    ).toEqual([[true, 'k0', 'ok']]);
+  });
+
+  it('lengths, sizes and indexes of 0 written in more than one byte', () => {
+    const zero = paddedVarint(0, 2);
+    expect(
+      records([
+        ...tag(1, 2),
+        ...zero,
+        ...stringField(1, 'k1'),
+        ...record([...tag(1, 0), ...paddedVarint(1, 3), ...tag(3, 2), ...zero]),
+        ...record([...tag(1, 0), ...zero, ...tag(3, 2), ...paddedVarint(1, 2), 0x41]),
+      ]),
+    ).toEqual([
+      [true, 'k1', ''],
+      [true, '', 'A'],
+    ]);
+  });
+
+  it('a 10-byte varint keeps its top bits (2^56 is not 1)', () => {
+    const index = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]; // 2^56
+    plain([...twoKeys, ...record([...tag(1, 0), ...index, ...bytesField(3, Buffer.from('ok'))])]);
+    plain([...twoKeys, ...record([...varintField(1, 0), ...tag(3, 2), ...index, 0x41])]);
+  });
+
+  it('a sub-record of an aggregate read without an arrival time has no approximateArrivalTimestamp key', () => {
+    const [withEhk, without] = deaggregate({
+      data: aggregate([
+        { data: 'a', partitionKey: 'p', explicitHashKey: '7' },
+        { data: 'b', partitionKey: 'p' },
+      ])[0]!.data,
+      partitionKey: 'outer',
+      sequenceNumber: SEQ,
+    });
+    expect(Object.keys(withEhk!).sort()).toEqual(
+      ['aggregated', 'data', 'explicitHashKey', 'partitionKey', 'sequenceNumber', 'subSequenceNumber'].sort(),
+    );
+    expect(Object.keys(without!).sort()).toEqual(
+      ['aggregated', 'data', 'partitionKey', 'sequenceNumber', 'subSequenceNumber'].sort(),
+    );
+  });
+});
