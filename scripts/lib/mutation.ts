@@ -45,6 +45,8 @@ export const TARGET_SCORE = 90;
 export interface Equivalent {
   file: string;
   line: number;
+  /** When the line holds several mutants with the same mutator and replacement. */
+  column?: number;
   mutator: string;
   replacement: string;
   reason: string;
@@ -86,6 +88,7 @@ export function isEquivalent(
     (e) =>
       e.file === file &&
       e.line === mutant.location.start.line &&
+      (e.column === undefined || e.column === mutant.location.start.column) &&
       e.mutator === mutant.mutatorName &&
       e.replacement === (mutant.replacement ?? ''),
   );

@@ -60,6 +60,17 @@ describe('npm run mutate', () => {
       equivalents,
     );
     expect(other[0]!.equivalent).toBe(0);
+    // A column, when given, must match too.
+    const columned = {
+      file: 'a.ts',
+      line: 3,
+      column: 9,
+      mutator: 'ConditionalExpression',
+      replacement: 'true',
+      reason: 'r',
+    };
+    expect(scoreFiles(report, [columned])[0]!.equivalent).toBe(0);
+    expect(scoreFiles(report, [{ ...columned, column: 1 }])[0]!.equivalent).toBe(1);
   });
 
   it('runs a group, a file of a group, or every group; refuses anything else', () => {
