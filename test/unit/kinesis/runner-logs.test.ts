@@ -400,6 +400,33 @@ describe('the deadline', () => {
   });
 });
 
+describe('poison from odd sources', () => {
+  it('a transform that throws a non-Error is dead-lettered under the class name Error', async () => {
+    const { deadLetter, entries } = memoryDeadLetter();
+    await processKinesisEvent(event(['{"a":1}']), {
+      format: 'json',
+      transform: () => {
+        throw 'a string';
+      },
+      ...memorySink(),
+      deadLetter,
+    });
+    expect(entries.map((e) => e.errorName)).toEqual(['Error']);
+  });
+
+  it('a record that is not base64 counts as one user record', async () => {
+    const input = event(['{"a":1}', '{"a":2}']);
+    input.Records[1]!.kinesis.data = '%% not base64';
+    const { summary } = await processKinesisEvent(input, {
+      format: 'json',
+      transform: text,
+      ...memorySink(),
+      ...memoryDeadLetter(),
+    });
+    expect(summary).toMatchObject({ parents: 2, userRecords: 2, delivered: 1, deadLettered: 1 });
+  });
+});
+
 describe('sinks are called only with something to write', () => {
   it('no dead-letter write without poison or rejected records; no sink write without items', async () => {
     const { sink } = memorySink();
