@@ -151,15 +151,17 @@ function decode<F extends RecordFormat>(
   }
   if (format === 'text') return { value: text as DecodedValue<F>, text };
   // RFC 8259 lets a parser ignore a leading byte order mark; JSON.parse does not.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const bom = text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
   try {
     return { value: JSON.parse(text) as DecodedValue<F>, text };
   } catch (error) {
-    // V8's message quotes the offending input; keep only the position so no payload reaches the logs.
+    // V8's message quotes the offending input; keep only the position so no payload reaches the logs. V8 counts
+    // UTF-16 units of the text: the reason gives the offset in the record's bytes (BOM and multi-byte characters).
     const position = /at position (\d+)/.exec((error as Error).message)?.[1];
-    throw new RecordDecodeError(
-      position === undefined ? 'data is not valid JSON' : `data is not valid JSON (at byte ${position})`,
-    );
+    if (position === undefined) throw new RecordDecodeError('data is not valid JSON');
+    const byte = (bom ? 3 : 0) + Buffer.byteLength(text.slice(0, Number(position)), 'utf8');
+    throw new RecordDecodeError(`data is not valid JSON (at byte ${byte})`);
   }
 }
 
@@ -313,7 +315,8 @@ async function runBatch<F extends RecordFormat, TOut>(
     const arrival = Math.round(kinesis.approximateArrivalTimestamp * 1000);
     const parentCoordinates: RecordCoordinates = {
       stream,
-      shardId: shardIdFromEventId(record.eventID) || shardId,
+      // A record without an eventID is filed under the batch's shard.
+      shardId: record.eventID ? shardIdFromEventId(record.eventID) : shardId,
       sequenceNumber: kinesis.sequenceNumber,
       subSequenceNumber: 0,
       partitionKey: kinesis.partitionKey,

@@ -229,3 +229,23 @@ describe('summary, retryFrom and metrics', () => {
     expect('SinkLatency' in recorded).toBe(false);
   });
 });
+
+describe('the byte offset in a JSON reason', () => {
+  it('counts the record`s bytes: a byte order mark and multi-byte characters before the error', async () => {
+    const entries: DeadLetterEntry[] = [];
+    // The BOM is 3 bytes, "é" 2, "😀" 4 (2 UTF-16 units): the stray "x" is at byte 3 + 6 + 2 + 4 + 1 = 16.
+    const record = '\uFEFF{"a":"é😀"x}';
+    expect(Buffer.from(record).indexOf('x')).toBe(16);
+    await processKinesisEvent(plainEvent([record]), {
+      format: 'json',
+      transform: () => 'never',
+      sink: { write: async () => ({ failed: [] }) },
+      deadLetter: {
+        write: async (batch) => {
+          entries.push(...batch);
+        },
+      },
+    });
+    expect(entries.map((entry) => entry.reason)).toEqual(['data is not valid JSON (at byte 16)']);
+  });
+});
