@@ -4,43 +4,9 @@
  * of every hold (the handler re-arms the alarm only when it is set), the reason and the utilisation figures.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DAY_MS,
-  type Decision,
-  type DecisionInput,
-  decide,
-} from '../../../functions/shard-autoscaler/decide';
-import type { Demand } from '../../../functions/shard-autoscaler/demand';
-import { resolvePolicy, type ScalingPolicy } from '../../../functions/shard-autoscaler/policy';
+import { DAY_MS, type DecisionInput, decide } from '../../../functions/shard-autoscaler/decide';
+import { demand, held, input, NOW, policy, scaled } from '../../support/decide-fixtures';
 
-const NOW = Date.UTC(2026, 0, 22, 12);
-const demand = (shards: number, extra: Partial<Demand> = {}): Demand => ({
-  shards,
-  binding: 'bytes',
-  throttled: false,
-  lagging: false,
-  periods: 3,
-  ...extra,
-});
-const policy = (fields: Partial<ScalingPolicy> = {}) => resolvePolicy({ streamName: 'orders', ...fields });
-const input = (fields: Partial<DecisionInput>): DecisionInput => ({
-  direction: 'up',
-  now: NOW,
-  currentShards: 4,
-  history: [],
-  demand: demand(4),
-  policy: policy(),
-  ...fields,
-});
-const scaled = (decision: Decision) => {
-  if (decision.action !== 'scale')
-    throw new Error(`expected scale, got ${decision.action}: ${decision.reason}`);
-  return decision;
-};
-const held = (decision: Decision) => {
-  if (decision.action !== 'hold') throw new Error(`expected hold, got scale to ${decision.to}`);
-  return decision;
-};
 const down = (currentShards: number, shards: number, fields: Partial<DecisionInput> = {}) =>
   decide(input({ direction: 'down', currentShards, demand: demand(shards), ...fields }));
 

@@ -1,42 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  DAY_MS,
-  type Decision,
-  type DecisionInput,
-  decide,
-} from '../../../functions/shard-autoscaler/decide';
-import type { Demand } from '../../../functions/shard-autoscaler/demand';
-import { resolvePolicy, type ScalingPolicy } from '../../../functions/shard-autoscaler/policy';
-
-const NOW = Date.UTC(2026, 0, 22, 12);
-const demand = (shards: number, extra: Partial<Demand> = {}): Demand => ({
-  shards,
-  binding: 'bytes',
-  throttled: false,
-  lagging: false,
-  periods: 3,
-  ...extra,
-});
-const policy = (fields: Partial<ScalingPolicy> = {}) => resolvePolicy({ streamName: 'orders', ...fields });
-const input = (fields: Partial<DecisionInput>): DecisionInput => ({
-  direction: 'up',
-  now: NOW,
-  currentShards: 4,
-  history: [],
-  demand: demand(4),
-  policy: policy(),
-  ...fields,
-});
-const scaled = (decision: Decision) => {
-  if (decision.action !== 'scale')
-    throw new Error(`expected scale, got ${decision.action}: ${decision.reason}`);
-  return decision;
-};
-const held = (decision: Decision) => {
-  if (decision.action !== 'hold') throw new Error(`expected hold, got scale to ${decision.to}`);
-  return decision;
-};
+import { DAY_MS, decide } from '../../../functions/shard-autoscaler/decide';
+import { demand, held, input, NOW, policy, scaled } from '../../support/decide-fixtures';
 
 describe('decide: the target comes from measured demand and the target utilisation', () => {
   it('aims at targetUtilisation instead of doubling', () => {
