@@ -57,8 +57,9 @@ function expectLinear(name: string, build: (size: number) => string, parse: (lin
   const times = [10_000, 100_000, 1_000_000].map((size) => perLine(build, parse, size));
   const [, t100k, t1m] = times as [number, number, number];
   // 10x the line may cost at most 30x the time (linear with room for cache effects), plus a small absolute cap
-  // (20 ms) for timer and GC noise on a busy machine; and a 1 MB line stays well under a second.
-  expect(t1m, `${name}: ${times.map((t) => t.toFixed(2)).join(' / ')} ms`).toBeLessThan(30 * t100k + 20);
+  // (50 ms) for timer and GC noise on a busy machine (20 ms failed once at load average 11: 64.4 vs 63.6 ms);
+  // and a 1 MB line stays well under a second (a backtracking regex on these lines takes minutes).
+  expect(t1m, `${name}: ${times.map((t) => t.toFixed(2)).join(' / ')} ms`).toBeLessThan(30 * t100k + 50);
   expect(t1m, name).toBeLessThan(500);
 }
 
