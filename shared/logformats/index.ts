@@ -39,4 +39,6 @@ export {
   syslogRecordToJson,
   syslogToCsv,
   syslogToJson,
+  writeSyslogCsv,
+  writeSyslogJson,
 } from './syslog';

@@ -26,7 +26,7 @@ import type { ByteWriter } from './bytes';
 import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
-import { decodeLines, mapLines } from './lines';
+import { decodeLines, forEachLineIn, mapLines } from './lines';
 import { digitsAt, epochMs, isoUtc, monthOf } from './time';
 
 /** One SD-ELEMENT: its SD-ID and its parameters in order (a name may repeat). */
@@ -623,4 +623,56 @@ export function syslogRecordToCsv(
     (line) => syslogToCsv(parseSyslogLine(line, options), lineEnding),
     writer,
   );
+}
+
+/** The record's reference time for RFC 3164's missing year: its arrival time, or now when the event has none. */
+function referenceOf(referenceTime: number | undefined): number {
+  return referenceTime ?? Date.now();
+}
+
+/** A line's text: Buffer#toString keeps a BOM (TextDecoder would drop one opening the line). */
+function lineText(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('utf8', start, end);
+}
+
+/** Where the record's lines start: after a UTF-8 BOM opening the record (dropped, as decoding the record drops it). */
+function afterBom(bytes: Uint8Array, start: number, end: number): number {
+  return end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf
+    ? start + 3
+    : start;
+}
+
+/**
+ * {@link syslogRecordToJson} for the record at bytes[start, end), already checked to be UTF-8, appending to the
+ * writer's current record without ending it (what a BytesTransform does): the same bytes out, the same errors.
+ * On a throw, the writer may hold part of the record: the caller discards it.
+ */
+export function writeSyslogJson(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  writer: ByteWriter,
+  options: SyslogParseOptions = {},
+): void {
+  const referenceTime = referenceOf(options.referenceTime);
+  forEachLineIn(bytes, afterBom(bytes, start, end), end, (lineStart, lineEnd) => {
+    writer.text(syslogToJson(parseSyslogLine(lineText(bytes, lineStart, lineEnd), { referenceTime })) + '\n');
+  });
+}
+
+/** {@link syslogRecordToCsv} as {@link writeSyslogJson} is to syslogRecordToJson. */
+export function writeSyslogCsv(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  writer: ByteWriter,
+  options: SyslogParseOptions = {},
+  lineEnding: CsvLineEnding = '\n',
+): void {
+  const referenceTime = referenceOf(options.referenceTime);
+  forEachLineIn(bytes, afterBom(bytes, start, end), end, (lineStart, lineEnd) => {
+    writer.text(
+      syslogToCsv(parseSyslogLine(lineText(bytes, lineStart, lineEnd), { referenceTime }), lineEnding),
+    );
+  });
 }
