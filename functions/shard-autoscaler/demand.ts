@@ -84,10 +84,24 @@ export function periodNeed(
   return { shards: best[1], binding: best[0] };
 }
 
-/** How many periods of data a decision in this direction reads: the ones its alarm evaluates. */
+/** How many periods of data a decision in this direction uses: the ones its alarm evaluates. */
 export function lookbackPeriods(policy: ScalingPolicy, direction: Direction): number {
   return direction === 'up' ? policy.scaleUpEvaluationPeriods : policy.scaleDownEvaluationPeriods;
 }
+
+/**
+ * How many periods a decision asks GetMetricData for: a scale-up reads one more than it uses. Kinesis publishes a
+ * minute's metrics about a minute late, so the last complete period of the window is often not published yet when
+ * the alarm's delivery arrives; CloudWatch evaluated the alarm on the most recent periods that had data. Read as a
+ * zero, that period would make a one-period scale-up alarm's decision see no traffic at all (and a two-period one
+ * see only one period).
+ */
+export function requestedPeriods(policy: ScalingPolicy, direction: Direction): number {
+  return lookbackPeriods(policy, direction) + (direction === 'up' ? 1 : 0);
+}
+
+const hasData = (sample: PeriodSample) =>
+  sample.incomingBytes > 0 || sample.incomingRecords > 0 || sample.throttledRecords > 0;
 
 /**
  * Measures demand from the complete periods in `samples` (chronological; periods that had not ended by `now`
@@ -101,10 +115,13 @@ export function measureDemand(
 ): Demand {
   const up = direction === 'up';
   const periodSeconds = up ? policy.scaleUpPeriodSeconds : policy.scaleDownPeriodSeconds;
-  const complete = samples
+  const ended = samples
     .filter((sample) => sample.start + periodSeconds * 1000 <= now)
-    .sort((a, b) => a.start - b.start)
-    .slice(-lookbackPeriods(policy, direction));
+    .sort((a, b) => a.start - b.start);
+  // Scale-up: trailing periods without any write data are not published yet (see requestedPeriods), not a traffic
+  // drop; no traffic never calls for more shards, so nothing is lost by using the periods before them.
+  if (up) while (ended.length > 0 && !hasData(ended.at(-1)!)) ended.pop();
+  const complete = ended.slice(-lookbackPeriods(policy, direction));
   const needs = complete.map((sample) => ({
     sample,
     ...periodNeed(sample, periodSeconds, policy.includeReads),

@@ -8,7 +8,7 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import type { Direction } from './alarms';
-import { emptySample, lookbackPeriods, type PeriodSample } from './demand';
+import { emptySample, type PeriodSample, requestedPeriods } from './demand';
 import type { ScalingPolicy } from './policy';
 
 type SampleField = Exclude<keyof PeriodSample, 'start'>;
@@ -33,12 +33,15 @@ export interface SampleWindow {
   periodSeconds: number;
 }
 
-/** The queries and the period-aligned window (complete periods only) a decision reads. */
+/**
+ * The queries and the period-aligned window (complete periods only) a decision reads: the periods its alarm
+ * evaluates, and for a scale-up one more (the last may not be published yet: demand.ts's requestedPeriods).
+ */
 export function sampleWindow(policy: ScalingPolicy, direction: Direction, now: number): SampleWindow {
   const periodSeconds = direction === 'up' ? policy.scaleUpPeriodSeconds : policy.scaleDownPeriodSeconds;
   const periodMs = periodSeconds * 1000;
   const end = Math.floor(now / periodMs) * periodMs;
-  const start = end - lookbackPeriods(policy, direction) * periodMs;
+  const start = end - requestedPeriods(policy, direction) * periodMs;
   const wanted = QUERIES.filter(
     (query) =>
       (query.id !== 'reads' || policy.includeReads) &&
