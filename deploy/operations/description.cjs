@@ -15,7 +15,8 @@
  *     POWERTOOLS_SERVICE_NAME: shared/kinesis/runner.ts (RecordsIn, RecordsOut, RecordsFailed, RecordsDeadLettered,
  *     ...) and shared/firehose/runner.ts (FirehoseRecords*), flushed by shared/middleware (Powertools Metrics: EMF
  *     with Dimensions [["service"]]). The autoscaler's act.ts emits ScalingDecisions / ScalingFailures with
- *     dimensions service, StreamName, Outcome, and ShardCountChange with service, StreamName.
+ *     dimensions service, StreamName, Outcome, and ShardCountChange and ShardCount (the count after each decision)
+ *     with service, StreamName.
  *   AWS/Lambda, dimension FunctionName: Errors, Throttles, Duration, and IteratorAge (the age of the last record
  *     of each batch the function's Kinesis event source mapping received: the consumer's own lag; the stream's
  *     AWS/Kinesis GetRecords.IteratorAgeMilliseconds is the maximum over ALL its consumers, so it is shown on the
@@ -222,6 +223,17 @@ const DASHBOARD = {
     },
   ],
   autoscaler: [
+    {
+      // act.ts emits ShardCount after every decision on a stream (a scaling's target while it is UPDATING).
+      title: (fn) => `${fn.name}: shard count per stream (after each decision)`,
+      metrics: (fn) =>
+        fn.streams.map((stream) => ({
+          namespace: KIT,
+          name: 'ShardCount',
+          dimensions: { service: fn.service, StreamName: stream },
+          statistic: 'Maximum',
+        })),
+    },
     {
       title: (fn) => `${fn.name}: shard count changes and scaling decisions`,
       metrics: (fn) =>

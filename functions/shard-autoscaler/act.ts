@@ -143,6 +143,14 @@ function emit(outcome: Outcome): void {
     change.addDimension('StreamName', outcome.streamName ?? 'unknown');
     change.addMetric('ShardCountChange', MetricUnit.Count, outcome.to - outcome.from);
   }
+  // The stream's shard count after the decision (a scaling's target: it is UPDATING toward it), for the dashboard's
+  // shard-count line. A dry run reports the count the stream has, not the one it would scale to.
+  const shards = outcome.outcome === 'scaled' ? outcome.to : outcome.from;
+  if (shards !== undefined && shards > 0 && outcome.streamName !== undefined) {
+    const count = metrics.singleMetric();
+    count.addDimension('StreamName', outcome.streamName);
+    count.addMetric('ShardCount', MetricUnit.Count, shards);
+  }
   const { apiCalls, ...fields } = outcome;
   const log = outcome.outcome === 'failed' ? logger.error.bind(logger) : logger.info.bind(logger);
   log('Shard autoscaler outcome', { ...fields, apiCalls });

@@ -11,7 +11,7 @@ import {
   ListTagsForStreamCommand,
 } from '@aws-sdk/client-kinesis';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Outcome } from '../../../functions/shard-autoscaler/act';
 import { alarmName, shardCountInAlarm } from '../../../functions/shard-autoscaler/alarms';
 import { config } from '../../../functions/shard-autoscaler/config';
@@ -20,6 +20,7 @@ import { decodeHistory, encodeHistory, HISTORY_TAG } from '../../../functions/sh
 import { PENDING_TAG } from '../../../functions/shard-autoscaler/pending';
 import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
 import { kinesisClient, resetClients } from '../../../shared/aws/clients';
+import { metrics } from '../../../shared/middleware';
 import { lambdaContext } from '../../support/kinesis-events';
 import { LAMBDA_ERRORS } from '../../support/lambda-fake';
 import {
@@ -167,6 +168,47 @@ describe('shard-autoscaler handler', () => {
     const [late] = await invoke(snsAlarmEvent(alarm, Date.now() + 2_000, 'late'));
     expect(late).toMatchObject({ outcome: 'stale', detail: expect.stringMatching(/INSUFFICIENT_DATA now/) });
     expect(world.kinesis.updates.filter((u) => u.stream === name)).toHaveLength(1);
+  });
+
+  it('emits ShardCount per stream after each decision (the dashboard line): the target of a scaling, else the count', async () => {
+    const { name, alarm, changed } = await arrange('count', 2, 'up', 3 * MIB);
+    const recorded: Array<{ name: string; value: number; dimensions: Record<string, string> }> = [];
+    const single = vi.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+      const dimensions: Record<string, string> = {};
+      return {
+        addDimension: (key: string, value: string) => void (dimensions[key] = value),
+        addMetric: (metric: string, _unit: unknown, value: number) =>
+          void recorded.push({ name: metric, value, dimensions: { ...dimensions } }),
+      } as never;
+    });
+    try {
+      const counts = () =>
+        recorded
+          .filter((entry) => entry.name === 'ShardCount')
+          .map((entry) => [entry.dimensions, entry.value]);
+      const [scaled] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(scaled?.outcome).toBe('scaled');
+      expect(counts()).toEqual([[{ StreamName: name }, 4]]);
+      // A duplicate: no scaling, the count the stream has (UPDATING toward 4 in the proxy, or there).
+      recorded.length = 0;
+      const [duplicate] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(duplicate?.outcome).not.toBe('scaled');
+      expect(counts()).toHaveLength(1);
+      expect(counts()[0]![0]).toEqual({ StreamName: name });
+      // DRY_RUN: the count the stream has, never the one it would scale to.
+      const dry = await arrange('count-dry', 2, 'up', 3 * MIB);
+      await configure([dry.name], { DRY_RUN: 'true' });
+      recorded.length = 0;
+      const [wouldScale] = await invoke(snsAlarmEvent(dry.alarm, dry.changed));
+      expect(wouldScale).toMatchObject({ outcome: 'dry-run', from: 2, to: 4 });
+      expect(counts()).toEqual([[{ StreamName: dry.name }, 2]]);
+      // Not about a configured stream: no count.
+      recorded.length = 0;
+      await invoke({ hello: 'world' });
+      expect(counts()).toEqual([]);
+    } finally {
+      single.mockRestore();
+    }
   });
 
   /** Tags that sort before `autoscaler.`, as an organisation that tags everything has (kinesalite: 10 per call). */
