@@ -6,13 +6,17 @@
  * reason logged. See README.md.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { processFirehoseBytes, type RecordBytes } from '../../shared/firehose';
+import { onOverflowFor, processFirehoseBytes, type RecordBytes } from '../../shared/firehose';
 import { type ByteWriter, notUtf8, writeApacheCsv } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { type ApacheLogToCsvConfig, config } from './config';
 
 /** One record to CSV, appended to `out` (the runner's writer; see firehose-apache-log-to-json). */
-export function transformRecord(record: RecordBytes, out: ByteWriter, settings: ApacheLogToCsvConfig): void {
+export function transformRecord(
+  record: RecordBytes,
+  out: ByteWriter,
+  settings: Pick<ApacheLogToCsvConfig, 'lineEnding'>,
+): void {
   // A line that does not parse throws LogParseError: the runner answers the record ProcessingFailed with its
   // original data and logs the error's message (written without payload) as the reason.
   if (!record.utf8) throw notUtf8();
@@ -26,6 +30,8 @@ function apacheLogToCsv(
   const settings = config();
   return processFirehoseBytes(event, (record, out) => transformRecord(record, out, settings), {
     lambdaContext: context,
+    // OVERFLOW=reingest: CSV that does not fit in the response goes back as the original lines (README).
+    onOverflow: onOverflowFor(settings.overflow),
   });
 }
 

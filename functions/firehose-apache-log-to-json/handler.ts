@@ -6,9 +6,15 @@
  * original data and the reason logged (`apache: line 2: expected '[' at column 17`). See README.md.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { type ProcessOptions, processFirehoseBytes, type RecordBytes } from '../../shared/firehose';
+import {
+  onOverflowFor,
+  type ProcessOptions,
+  processFirehoseBytes,
+  type RecordBytes,
+} from '../../shared/firehose';
 import { type ByteWriter, notUtf8, writeApacheJson } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
+import { config } from './config';
 
 /**
  * One record to NDJSON, appended to `out`. It reads the record's bytes where the runner decoded them and writes
@@ -36,6 +42,9 @@ export function apacheLogToJson(
   });
 }
 
-export const handler = kitHandler((event: FirehoseTransformationEvent, context: Context) =>
-  apacheLogToJson(event, context),
+// OVERFLOW=reingest: JSON that does not fit in the response goes back as the original lines (README).
+export const handler = kitHandler(
+  (event: FirehoseTransformationEvent, context: Context) =>
+    apacheLogToJson(event, context, { onOverflow: onOverflowFor(config().overflow) }),
+  { config },
 );

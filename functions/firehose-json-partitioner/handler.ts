@@ -8,9 +8,9 @@ import {
   type FirehoseInputRecord,
   ok,
   parseJsonLine,
+  onOverflowFor,
   processFirehoseEvent,
   RecordRejectedError,
-  reingestHook,
   type TransformOutcome,
 } from '../../shared/firehose';
 import { kitHandler } from '../../shared/middleware';
@@ -53,7 +53,7 @@ async function partitionJson(
   const settings = config();
   return processFirehoseEvent(event, (record) => partitionRecord(record, settings), {
     lambdaContext: context,
-    onOverflow: settings.overflow === 'reingest' ? reingestHook() : 'processing-failed',
+    onOverflow: onOverflowFor(settings.overflow),
   });
 }
 

@@ -5,7 +5,7 @@
  * line. See README.md.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { processFirehoseEvent, reingestHook } from '../../shared/firehose';
+import { onOverflowFor, processFirehoseEvent } from '../../shared/firehose';
 import { kitHandler } from '../../shared/middleware';
 import { config } from './config';
 import { transformKinesisSourced } from './transform';
@@ -19,7 +19,7 @@ async function processKinesisSourced(
     lambdaContext: context,
     // Re-ingestion puts the ORIGINAL record back into the source stream (same partition key): it comes
     // back in a later, smaller batch. Only useful when batches, not single records, overflow.
-    onOverflow: settings.overflow === 'reingest' ? reingestHook() : 'processing-failed',
+    onOverflow: onOverflowFor(settings.overflow),
   });
 }
 

@@ -4,6 +4,11 @@ import { defineConfig } from '../../shared/middleware/config';
 export const config = defineConfig((env) => ({
   // Firehose concatenates records as they are; a newline after each keeps the S3 objects line-delimited.
   ensureNewline: env.bool('ENSURE_NEWLINE', false),
+  /**
+   * `reingest`: outputs that do not fit in the response are put back, in their original form, into the delivery
+   * stream (or its source Kinesis stream) and answered Dropped; `processing-failed`: they go to the error prefix.
+   */
+  overflow: env.oneOf('OVERFLOW', ['processing-failed', 'reingest'] as const, 'processing-failed'),
 }));
 
 export type ProcessRecordConfig = ReturnType<typeof config>;

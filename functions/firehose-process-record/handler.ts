@@ -9,6 +9,7 @@ import {
   decodeUtf8,
   type FirehoseInputRecord,
   ok,
+  onOverflowFor,
   processFirehoseEvent,
   type TransformOutcome,
 } from '../../shared/firehose';
@@ -45,6 +46,8 @@ async function processRecord(
   const settings = config();
   return processFirehoseEvent(event, (record) => transformRecord(record, settings), {
     lambdaContext: context,
+    // OVERFLOW=reingest: an output that does not fit in the response goes back into the delivery stream (README).
+    onOverflow: onOverflowFor(settings.overflow),
   });
 }
 

@@ -11,7 +11,8 @@
  * - {@link RecordRejectedError} (and {@link InvalidUtf8Error}, {@link InvalidJsonError}): throw to reject one record.
  * - {@link decodeUtf8} / {@link parseJsonRecord}: strict decoding that rejects with a payload-free reason.
  * - {@link reingestHook} (./reingest): re-ingests overflow into the delivery stream (PutRecordBatch) or the
- *   source Kinesis stream (PutRecords), within the API limits, retrying only failed entries.
+ *   source Kinesis stream (PutRecords), within the API limits, retrying only failed entries;
+ *   {@link onOverflowFor} turns a blueprint's OVERFLOW setting (`reingest` | `processing-failed`) into `onOverflow`.
  *
  * @example
  * ```ts
@@ -30,6 +31,8 @@ export { InvalidJsonError, InvalidUtf8Error, RecordRejectedError } from './error
 export {
   FIREHOSE_PUT_LIMITS,
   KINESIS_PUT_LIMITS,
+  type OverflowMode,
+  onOverflowFor,
   type PutLimits,
   type PutOptions,
   type PutReport,

@@ -367,3 +367,23 @@ export function reingestHook(options: ReingestHookOptions = {}): ReingestHook {
     return records.filter((_, r) => !failedRecords.has(r)).map((o) => o.record.recordId);
   };
 }
+
+/** What a blueprint's OVERFLOW setting can say (`env.oneOf('OVERFLOW', ['processing-failed', 'reingest'] ...)`). */
+export type OverflowMode = 'processing-failed' | 'reingest';
+
+/**
+ * The runner's `onOverflow` for a blueprint's OVERFLOW setting. `reingest`: each record whose output does not fit
+ * in the response is put back in its ORIGINAL form (AWS's blueprints' way) into the delivery stream that invoked
+ * the function (PutRecordBatch), or into its source Kinesis stream when the event names one (PutRecords, same
+ * partition key), within the APIs' limits, and answered Dropped; it is transformed again in a later, smaller batch.
+ * A record whose output cannot fit even alone, or whose re-ingestion failed, is answered ProcessingFailed with its
+ * original data. `processing-failed`: every overflowing record is (the error output prefix keeps it).
+ *
+ * @example
+ * ```ts
+ * processFirehoseBytes(event, transform, { lambdaContext: context, onOverflow: onOverflowFor(settings.overflow) });
+ * ```
+ */
+export function onOverflowFor(mode: OverflowMode): 'processing-failed' | ReingestHook {
+  return mode === 'reingest' ? reingestHook() : 'processing-failed';
+}
