@@ -27,7 +27,7 @@ import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
 import { decodeLines, forEachLineIn, mapLines } from './lines';
-import { digitsAt, epochMs, isoUtc, monthOf } from './time';
+import { daysFromCivil, digitsAt, epochMs, isoUtc, monthOf } from './time';
 
 /** One SD-ELEMENT: its SD-ID and its parameters in order (a name may repeat). */
 export interface SyslogSdElement {
@@ -625,6 +625,752 @@ export function syslogRecordToCsv(
   );
 }
 
+/*
+ * The fast path. Nearly every line a syslog daemon forwards is clean: an RFC 3164 or RFC 5424 header whose fields
+ * need no escaping, structured data without backslashes or repeated names, a message. scanClean reads such a line
+ * once, index by index over its UTF-8 bytes, recording where each field lies in `scan`; writeCleanJson and
+ * writeCleanCsv then copy the fields straight into the output bytes, with no string and no entry object. On
+ * anything else scanClean returns false and the line goes to parseSyslogLine (which writes it or names the
+ * problem). Both write the same bytes for any line, and the same error for any bad one: a property test holds them
+ * to it.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const DASH = 0x2d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+
+/** Most SD-ELEMENTs and SD-PARAMs the fast path takes in one line (more: the careful path). */
+const MAX_SD_ELEMENTS = 16;
+const MAX_SD_PARAMS = 64;
+
+/** Byte offsets of the fields of the last line scanClean accepted; a start of -1 is a null field. */
+class SyslogScan {
+  rfc5424 = false;
+  priority = -1;
+  versionStart = 0;
+  versionEnd = 0;
+  timestampStart = -1;
+  timestampEnd = -1;
+  /** Epoch ms of the timestamp (when timestampStart >= 0). */
+  utcMs = 0;
+  hostStart = -1;
+  hostEnd = -1;
+  programStart = -1;
+  programEnd = -1;
+  pidStart = -1;
+  pidEnd = -1;
+  msgidStart = -1;
+  msgidEnd = -1;
+  sdStart = -1;
+  sdEnd = -1;
+  sdElements = 0;
+  /** Per element: id start, id end, first param, end param (4 numbers each). */
+  readonly elements = new Int32Array(4 * MAX_SD_ELEMENTS);
+  /** Per param: name start, name end, value start, value end (4 numbers each). */
+  readonly params = new Int32Array(4 * MAX_SD_PARAMS);
+  messageStart = -1;
+  messageEnd = -1;
+  /** Whether the message holds a byte JSON escapes (a control character, '"' or '\'). */
+  messageEscapes = false;
+  /** Whether the message holds a byte that makes it a quoted CSV field (',', '"' or CR). */
+  messageQuoted = false;
+}
+
+const scan = new SyslogScan();
+
+// The year of the last reference time, and the span of epoch ms it covers (empty until one is computed).
+let referenceYear = 0;
+let referenceYearStart = 1;
+let referenceYearEnd = 0;
+
+function yearOf(referenceTime: number): number {
+  if (referenceTime >= referenceYearStart && referenceTime < referenceYearEnd) return referenceYear;
+  const year = new Date(referenceTime).getUTCFullYear();
+  referenceYear = year;
+  referenceYearStart = daysFromCivil(year, 1, 1) * 86_400_000;
+  referenceYearEnd = daysFromCivil(year + 1, 1, 1) * 86_400_000;
+  return year;
+}
+
+/** The value of `count` digits at src[at], or -1 (the caller has checked they lie before the line's end). */
+function digits(src: Uint8Array, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = src[i]! - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** {@link rfc3339} over src[at, end): epoch ms, or NaN where rfc3339 would fail. */
+function rfc3339Bytes(src: Uint8Array, at: number, end: number): number {
+  if (end - at < 20) return NaN;
+  const year = digits(src, at, 4);
+  const month = digits(src, at + 5, 2);
+  const day = digits(src, at + 8, 2);
+  const hour = digits(src, at + 11, 2);
+  const minute = digits(src, at + 14, 2);
+  const second = digits(src, at + 17, 2);
+  if (
+    year < 0 ||
+    month < 0 ||
+    day < 0 ||
+    hour < 0 ||
+    minute < 0 ||
+    second < 0 ||
+    src[at + 4] !== DASH ||
+    src[at + 7] !== DASH ||
+    src[at + 10] !== 0x54 ||
+    src[at + 13] !== COLON ||
+    src[at + 16] !== COLON
+  ) {
+    return NaN;
+  }
+  let i = at + 19;
+  let millisecond = 0;
+  if (src[i] === 0x2e) {
+    const fractionStart = ++i;
+    while (i < end && isDigit(src[i]!)) {
+      if (i - fractionStart < 3) millisecond = millisecond * 10 + (src[i]! - 48);
+      i++;
+    }
+    const count = i - fractionStart;
+    if (count === 0 || count > 6) return NaN;
+    for (let d = count; d < 3; d++) millisecond *= 10;
+  }
+  const ms = epochMs(year, month, day, hour, minute, second, millisecond);
+  if (ms === null || i >= end) return NaN;
+  const zone = src[i];
+  if (zone === 0x5a) return i + 1 === end ? ms : NaN;
+  if ((zone !== 0x2b && zone !== DASH) || i + 6 !== end || src[i + 3] !== COLON) return NaN;
+  const hh = digits(src, i + 1, 2);
+  const mm = digits(src, i + 4, 2);
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59) return NaN;
+  const offset = (hh * 60 + mm) * 60_000;
+  return zone === 0x2b ? ms - offset : ms + offset;
+}
+
+/**
+ * End of a clean token starting at `i` (a byte that is not printable ASCII-or-UTF-8, or one that JSON escapes or
+ * CSV quotes, makes it unclean): the index of the space after it, `end` when the line ends first, -1 when unclean.
+ */
+function cleanTokenEnd(src: Uint8Array, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = src[i]!;
+    if (c <= COMMA) {
+      if (c === SPACE) return i;
+      if (c < 0x21 || c === QUOTE || c === COMMA) return -1;
+    } else if (c === BACKSLASH) {
+      return -1;
+    }
+  }
+  return end;
+}
+
+/** Whether src[a, aEnd) and src[b, bEnd) hold the same bytes. */
+function sameBytes(src: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (let k = 0; k < aEnd - a; k++) if (src[a + k] !== src[b + k]) return false;
+  return true;
+}
+
+/** End of a clean SD-NAME at `i` (printable ASCII, no backslash), at '=', ' ', ']' or '"'; -1 when not clean. */
+function cleanSdNameEnd(src: Uint8Array, i: number, end: number): number {
+  const start = i;
+  for (; i < end; i++) {
+    const c = src[i]!;
+    if (c === 0x3d || c === SPACE || c === RBRACKET || c === QUOTE) break;
+    if (c < 33 || c > 126 || c === BACKSLASH) return -1;
+  }
+  return i === start || i === end ? -1 : i;
+}
+
+/**
+ * Clean STRUCTURED-DATA at src[i] ('['): no backslash, no control character in values, no repeated SD-ID and
+ * no repeated PARAM-NAME in an element (the careful path merges those). Returns its end, or -1.
+ */
+function scanStructuredData(s: SyslogScan, src: Uint8Array, i: number, end: number): number {
+  const elements = s.elements;
+  const params = s.params;
+  let elementCount = 0;
+  let paramCount = 0;
+  while (i < end && src[i] === LBRACKET) {
+    if (elementCount === MAX_SD_ELEMENTS) return -1;
+    const idStart = i + 1;
+    const idEnd = cleanSdNameEnd(src, idStart, end);
+    if (idEnd < 0) return -1;
+    for (let e = 0; e < elementCount; e++) {
+      if (sameBytes(src, elements[4 * e]!, elements[4 * e + 1]!, idStart, idEnd)) return -1;
+    }
+    const firstParam = paramCount;
+    i = idEnd;
+    while (src[i] === SPACE) {
+      if (paramCount === MAX_SD_PARAMS) return -1;
+      const nameStart = i + 1;
+      const nameEnd = cleanSdNameEnd(src, nameStart, end);
+      if (nameEnd < 0 || src[nameEnd] !== 0x3d || nameEnd + 1 >= end || src[nameEnd + 1] !== QUOTE) return -1;
+      for (let p = firstParam; p < paramCount; p++) {
+        if (sameBytes(src, params[4 * p]!, params[4 * p + 1]!, nameStart, nameEnd)) return -1;
+      }
+      const valueStart = nameEnd + 2;
+      let k = valueStart;
+      for (; k < end; k++) {
+        const c = src[k]!;
+        if (c === QUOTE) break;
+        if (c < 0x20 || c === BACKSLASH) return -1;
+      }
+      if (k === end) return -1;
+      params[4 * paramCount] = nameStart;
+      params[4 * paramCount + 1] = nameEnd;
+      params[4 * paramCount + 2] = valueStart;
+      params[4 * paramCount + 3] = k;
+      paramCount++;
+      i = k + 1;
+      if (i >= end) return -1;
+    }
+    if (src[i] !== RBRACKET) return -1;
+    elements[4 * elementCount] = idStart;
+    elements[4 * elementCount + 1] = idEnd;
+    elements[4 * elementCount + 2] = firstParam;
+    elements[4 * elementCount + 3] = paramCount;
+    elementCount++;
+    i++;
+  }
+  s.sdElements = elementCount;
+  return i;
+}
+
+/** Records the message src[start, end) (it may be empty) and what it needs; returns true. */
+function scanMessage(s: SyslogScan, src: Uint8Array, start: number, end: number): boolean {
+  let escapes = false;
+  let quoted = false;
+  for (let k = start; k < end; k++) {
+    const c = src[k]!;
+    if (c <= COMMA || c === BACKSLASH) {
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH) {
+        escapes = true;
+        if (c === QUOTE || c === 0x0d) quoted = true;
+      } else if (c === COMMA) {
+        quoted = true;
+      }
+    }
+  }
+  s.messageStart = start;
+  s.messageEnd = end;
+  s.messageEscapes = escapes;
+  s.messageQuoted = quoted;
+  return true;
+}
+
+function scan5424(s: SyslogScan, src: Uint8Array, i: number, end: number): boolean {
+  // VERSION (its digits and the space after them were checked by the caller).
+  s.versionStart = i;
+  while (src[i] !== SPACE) i++;
+  s.versionEnd = i++;
+  // TIMESTAMP
+  let e = cleanTokenEnd(src, i, end);
+  if (e <= i || e === end) return false;
+  if (e === i + 1 && src[i] === DASH) {
+    s.timestampStart = -1;
+  } else {
+    const ms = rfc3339Bytes(src, i, e);
+    if (ms !== ms) return false;
+    s.timestampStart = i;
+    s.timestampEnd = e;
+    s.utcMs = ms;
+  }
+  // HOSTNAME APP-NAME PROCID MSGID
+  i = e + 1;
+  e = cleanTokenEnd(src, i, end);
+  if (e <= i || e === end) return false;
+  s.hostStart = e === i + 1 && src[i] === DASH ? -1 : i;
+  s.hostEnd = e;
+  i = e + 1;
+  e = cleanTokenEnd(src, i, end);
+  if (e <= i || e === end) return false;
+  s.programStart = e === i + 1 && src[i] === DASH ? -1 : i;
+  s.programEnd = e;
+  i = e + 1;
+  e = cleanTokenEnd(src, i, end);
+  if (e <= i || e === end) return false;
+  s.pidStart = e === i + 1 && src[i] === DASH ? -1 : i;
+  s.pidEnd = e;
+  i = e + 1;
+  e = cleanTokenEnd(src, i, end);
+  if (e <= i || e === end) return false;
+  s.msgidStart = e === i + 1 && src[i] === DASH ? -1 : i;
+  s.msgidEnd = e;
+  // STRUCTURED-DATA
+  i = e + 1;
+  if (i >= end) return false;
+  if (src[i] === DASH) {
+    s.sdStart = -1;
+    i++;
+  } else if (src[i] === LBRACKET) {
+    const sdEnd = scanStructuredData(s, src, i, end);
+    if (sdEnd < 0) return false;
+    s.sdStart = i;
+    s.sdEnd = sdEnd;
+    i = sdEnd;
+  } else {
+    return false;
+  }
+  // [SP MSG], a BOM opening MSG dropped.
+  if (i === end) {
+    s.messageStart = -1;
+    return true;
+  }
+  if (src[i] !== SPACE) return false;
+  i++;
+  if (end - i >= 3 && src[i] === 0xef && src[i + 1] === 0xbb && src[i + 2] === 0xbf) i += 3;
+  return scanMessage(s, src, i, end);
+}
+
+/**
+ * If a clean TAG (`name:` or `name[pid]:`, then a space or the end) starts at `i`, records it and returns where
+ * MSG starts; -1 when there is no TAG there ({@link tag}'s rule); -2 when there is one the fast path leaves alone.
+ */
+function scanTag(s: SyslogScan, src: Uint8Array, i: number, end: number): number {
+  let j = i;
+  let clean = true;
+  for (; j < end; j++) {
+    const c = src[j]!;
+    if (c === SPACE || c === COLON || c === LBRACKET) break;
+    if (c < 0x21 || c === QUOTE || c === BACKSLASH || c === COMMA) clean = false;
+  }
+  if (j === i) return -1;
+  const nameEnd = j;
+  let pidStart = -1;
+  let pidEnd = -1;
+  if (j < end && src[j] === LBRACKET) {
+    let k = j + 1;
+    for (; k < end; k++) {
+      const c = src[k]!;
+      if (c === RBRACKET || c === SPACE) break;
+      if (c < 0x21 || c === QUOTE || c === BACKSLASH || c === COMMA) clean = false;
+    }
+    if (k === end || src[k] !== RBRACKET) return -1;
+    pidStart = j + 1;
+    pidEnd = k;
+    if (pidEnd === pidStart) clean = false;
+    j = k + 1;
+  }
+  if (j >= end || src[j] !== COLON || (j + 1 < end && src[j + 1] !== SPACE)) return -1;
+  if (!clean) return -2;
+  s.programStart = i;
+  s.programEnd = nameEnd;
+  s.pidStart = pidStart;
+  s.pidEnd = pidEnd;
+  return Math.min(j + 2, end);
+}
+
+function scan3164(s: SyslogScan, src: Uint8Array, i: number, end: number, referenceTime: number): boolean {
+  s.programStart = -1;
+  s.pidStart = -1;
+  s.hostStart = -1;
+  s.messageStart = -1;
+  const tsStart = i;
+  if (isDigit(src[i]!)) {
+    // rsyslog's RFC 3339 "high precision" traditional format.
+    const e = cleanTokenEnd(src, i, end);
+    if (e < 0) return false;
+    const ms = rfc3339Bytes(src, i, e);
+    if (ms !== ms) return false;
+    s.utcMs = ms;
+    i = e;
+  } else {
+    if (end - i < 14) return false;
+    const month = monthOf(src[i]!, src[i + 1]!, src[i + 2]!);
+    if (month === 0 || src[i + 3] !== SPACE) return false;
+    let j = i + 4;
+    if (src[j] === SPACE) j++;
+    let day = 0;
+    const dayStart = j;
+    while (j - dayStart < 2 && j < end && isDigit(src[j]!)) day = day * 10 + (src[j++]! - 48);
+    if (j === dayStart || j >= end || src[j] !== SPACE) return false;
+    j++;
+    let year = -1;
+    if (j + 4 < end && src[j + 4] === SPACE && src[j + 2] !== COLON) {
+      year = digits(src, j, 4);
+      if (year < 0) return false;
+      j += 5;
+    }
+    if (j + 8 > end) return false;
+    const hour = digits(src, j, 2);
+    const minute = digits(src, j + 3, 2);
+    const second = digits(src, j + 6, 2);
+    if (hour < 0 || minute < 0 || second < 0 || src[j + 2] !== COLON || src[j + 5] !== COLON) return false;
+    j += 8;
+    let millisecond = 0;
+    if (j + 1 < end && (src[j] === 0x2e || src[j] === COMMA) && isDigit(src[j + 1]!)) {
+      const fractionStart = ++j;
+      while (j < end && isDigit(src[j]!)) {
+        if (j - fractionStart < 3) millisecond = millisecond * 10 + (src[j]! - 48);
+        j++;
+      }
+      for (let d = j - fractionStart; d < 3; d++) millisecond *= 10;
+    }
+    let ms: number | null;
+    if (year >= 0) {
+      ms = epochMs(year, month, day, hour, minute, second, millisecond);
+    } else {
+      if (!Number.isFinite(referenceTime)) return false;
+      const thisYear = yearOf(referenceTime);
+      ms = epochMs(thisYear, month, day, hour, minute, second, millisecond);
+      if (ms !== null && ms > referenceTime + FUTURE_SKEW_MS) {
+        ms = epochMs(thisYear - 1, month, day, hour, minute, second, millisecond);
+      }
+    }
+    if (ms === null) return false;
+    s.utcMs = ms;
+    i = j;
+  }
+  s.timestampStart = tsStart;
+  s.timestampEnd = i;
+  if (i >= end) return true;
+  if (src[i] !== SPACE) return false;
+  i++;
+  let messageStart = scanTag(s, src, i, end);
+  if (messageStart === -2) return false;
+  if (messageStart < 0) {
+    // Not a TAG: the word is the HOSTNAME, and a TAG may follow it.
+    let e = i;
+    let clean = true;
+    for (; e < end; e++) {
+      const c = src[e]!;
+      if (c <= COMMA || c === BACKSLASH) {
+        if (c === SPACE) break;
+        if (c < 0x21 || c === QUOTE || c === COMMA || c === BACKSLASH) clean = false;
+      }
+    }
+    if (e === i || !clean) return false;
+    s.hostStart = i;
+    s.hostEnd = e;
+    if (e === end) return true;
+    i = e + 1;
+    messageStart = scanTag(s, src, i, end);
+    if (messageStart === -2) return false;
+    if (messageStart < 0) messageStart = i;
+  }
+  return scanMessage(s, src, messageStart, end);
+}
+
+/**
+ * Scans the line at src[start, end) (no terminator) into {@link scan} if it is clean; false sends it to the
+ * careful path.
+ */
+function scanClean(src: Uint8Array, start: number, end: number, referenceTime: number): boolean {
+  const s = scan;
+  let i = start;
+  s.priority = -1;
+  if (src[i] === 0x3c) {
+    let value = 0;
+    i++;
+    const digitsStart = i;
+    while (i < end && i - digitsStart < 3 && isDigit(src[i]!)) value = value * 10 + (src[i++]! - 48);
+    if (i === digitsStart || i >= end || src[i] !== 0x3e || value > 191) return false;
+    s.priority = value;
+    i++;
+  }
+  let count = 0;
+  while (count < 4 && i + count < end && isDigit(src[i + count]!)) count++;
+  if (count >= 1 && count <= 3 && i + count < end && src[i + count] === SPACE && src[i] !== 48) {
+    s.rfc5424 = true;
+    return scan5424(s, src, i, end);
+  }
+  if (i >= end) return false;
+  s.rfc5424 = false;
+  s.msgidStart = -1;
+  s.sdStart = -1;
+  return scan3164(s, src, i, end, referenceTime);
+}
+
+/** Writes `YYYY-MM-DDTHH:mm:ss.sssZ` for `ms` (as Date#toISOString) at out[p]; returns the end, or -1 out of range. */
+function writeIso(out: Uint8Array, p: number, ms: number): number {
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  // H. Hinnant's civil_from_days.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 1 || year > 9999) return -1;
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const millisecond = rest - second * 1000;
+  out[p] = 48 + Math.floor(year / 1000);
+  out[p + 1] = 48 + (Math.floor(year / 100) % 10);
+  out[p + 2] = 48 + (Math.floor(year / 10) % 10);
+  out[p + 3] = 48 + (year % 10);
+  out[p + 4] = DASH;
+  out[p + 5] = 48 + Math.floor(month / 10);
+  out[p + 6] = 48 + (month % 10);
+  out[p + 7] = DASH;
+  out[p + 8] = 48 + Math.floor(day / 10);
+  out[p + 9] = 48 + (day % 10);
+  out[p + 10] = 0x54;
+  out[p + 11] = 48 + Math.floor(hour / 10);
+  out[p + 12] = 48 + (hour % 10);
+  out[p + 13] = COLON;
+  out[p + 14] = 48 + Math.floor(minute / 10);
+  out[p + 15] = 48 + (minute % 10);
+  out[p + 16] = COLON;
+  out[p + 17] = 48 + Math.floor(second / 10);
+  out[p + 18] = 48 + (second % 10);
+  out[p + 19] = 0x2e;
+  out[p + 20] = 48 + Math.floor(millisecond / 100);
+  out[p + 21] = 48 + (Math.floor(millisecond / 10) % 10);
+  out[p + 22] = 48 + (millisecond % 10);
+  out[p + 23] = 0x5a;
+  return p + 24;
+}
+
+function put(out: Uint8Array, p: number, constant: Uint8Array): number {
+  for (let k = 0; k < constant.length; k++) out[p + k] = constant[k]!;
+  return p + constant.length;
+}
+
+function copy(out: Uint8Array, p: number, src: Uint8Array, start: number, end: number): number {
+  for (let k = start; k < end; k++) out[p++] = src[k]!;
+  return p;
+}
+
+const encode = (text: string) => Buffer.from(text, 'latin1');
+
+/** The JSON of PRI and format, after `@timestamp`'s value, by format and priority + 1 (0: no PRI). */
+function priorityBlocks(format: 'rfc3164' | 'rfc5424', json: boolean): Uint8Array[] {
+  const blocks: Uint8Array[] = [];
+  for (let priority = -1; priority <= 191; priority++) {
+    const facility = priority < 0 ? null : priority >> 3;
+    const severity = priority < 0 ? null : priority & 7;
+    const names = [
+      priority < 0 ? null : String(priority),
+      facility === null ? null : String(facility),
+      facility === null ? null : SYSLOG_FACILITIES[facility]!,
+      severity === null ? null : String(severity),
+      severity === null ? null : SYSLOG_SEVERITIES[severity]!,
+    ];
+    let text: string;
+    if (json) {
+      const [p, f, fn, s, sn] = names.map((v) => v ?? 'null');
+      text =
+        `,"format":"${format}","priority":${p},"facility":${f},"facility_name":${fn === 'null' ? fn : `"${fn}"`}` +
+        `,"severity":${s},"severity_name":${sn === 'null' ? sn : `"${sn}"`},"version":` +
+        (format === 'rfc3164' ? 'null,"msgid":null,"structured_data":null}\n' : '');
+    } else {
+      text = `,${format},${names.map((v) => v ?? '').join(',')},` + (format === 'rfc3164' ? ',,' : '');
+    }
+    blocks.push(encode(text));
+  }
+  return blocks;
+}
+
+const JSON_3164 = priorityBlocks('rfc3164', true);
+const JSON_5424 = priorityBlocks('rfc5424', true);
+const CSV_3164 = priorityBlocks('rfc3164', false);
+const CSV_5424 = priorityBlocks('rfc5424', false);
+
+const J_TIMESTAMP = encode('{"timestamp":');
+const J_HOSTNAME = encode(',"hostname":');
+const J_PROGRAM = encode(',"program":');
+const J_PROCESSID = encode(',"processid":');
+const J_MESSAGE = encode(',"message":');
+const J_AT_TIMESTAMP = encode(',"@timestamp":');
+const J_MSGID = encode(',"msgid":');
+const J_STRUCTURED_DATA = encode(',"structured_data":');
+const J_NULL = encode('null');
+const J_END = encode('}\n');
+const HEX = encode('0123456789abcdef');
+
+/** A JSON string of src[start, end), or null when start < 0; the bytes need no escaping. */
+function jsonField(out: Uint8Array, p: number, src: Uint8Array, start: number, end: number): number {
+  if (start < 0) return put(out, p, J_NULL);
+  out[p++] = QUOTE;
+  p = copy(out, p, src, start, end);
+  out[p++] = QUOTE;
+  return p;
+}
+
+/** The message as a JSON string, escaped as JSON.stringify escapes it. */
+function jsonMessage(out: Uint8Array, p: number, s: SyslogScan, src: Uint8Array): number {
+  out[p++] = QUOTE;
+  if (!s.messageEscapes) {
+    p = copy(out, p, src, s.messageStart, s.messageEnd);
+  } else {
+    for (let k = s.messageStart; k < s.messageEnd; k++) {
+      const c = src[k]!;
+      if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
+        out[p++] = c;
+        continue;
+      }
+      out[p++] = BACKSLASH;
+      if (c === QUOTE || c === BACKSLASH) out[p++] = c;
+      else if (c === 0x08)
+        out[p++] = 0x62; // \b
+      else if (c === 0x09)
+        out[p++] = 0x74; // \t
+      else if (c === 0x0a)
+        out[p++] = 0x6e; // \n
+      else if (c === 0x0c)
+        out[p++] = 0x66; // \f
+      else if (c === 0x0d)
+        out[p++] = 0x72; // \r
+      else {
+        out[p++] = 0x75; // \u00XX
+        out[p++] = 48;
+        out[p++] = 48;
+        out[p++] = HEX[c >> 4]!;
+        out[p++] = HEX[c & 15]!;
+      }
+    }
+  }
+  out[p++] = QUOTE;
+  return p;
+}
+
+/** The JSON of a line scanClean accepted, at out[p] (room made by the caller); returns the end. */
+function writeCleanJson(out: Uint8Array, p: number, src: Uint8Array): number {
+  const s = scan;
+  p = put(out, p, J_TIMESTAMP);
+  p = jsonField(out, p, src, s.timestampStart, s.timestampEnd);
+  p = put(out, p, J_HOSTNAME);
+  p = jsonField(out, p, src, s.hostStart, s.hostEnd);
+  p = put(out, p, J_PROGRAM);
+  p = jsonField(out, p, src, s.programStart, s.programEnd);
+  p = put(out, p, J_PROCESSID);
+  p = jsonField(out, p, src, s.pidStart, s.pidEnd);
+  p = put(out, p, J_MESSAGE);
+  p = s.messageStart < 0 ? put(out, p, J_NULL) : jsonMessage(out, p, s, src);
+  p = put(out, p, J_AT_TIMESTAMP);
+  if (s.timestampStart < 0) {
+    p = put(out, p, J_NULL);
+  } else {
+    out[p++] = QUOTE;
+    p = writeIso(out, p, s.utcMs);
+    if (p < 0) return -1;
+    out[p++] = QUOTE;
+  }
+  if (!s.rfc5424) return put(out, p, JSON_3164[s.priority + 1]!);
+  p = put(out, p, JSON_5424[s.priority + 1]!);
+  p = copy(out, p, src, s.versionStart, s.versionEnd);
+  p = put(out, p, J_MSGID);
+  p = jsonField(out, p, src, s.msgidStart, s.msgidEnd);
+  p = put(out, p, J_STRUCTURED_DATA);
+  if (s.sdStart < 0) {
+    p = put(out, p, J_NULL);
+  } else {
+    const { elements, params } = s;
+    out[p++] = 0x7b;
+    for (let e = 0; e < s.sdElements; e++) {
+      if (e > 0) out[p++] = COMMA;
+      p = jsonField(out, p, src, elements[4 * e]!, elements[4 * e + 1]!);
+      out[p++] = COLON;
+      out[p++] = 0x7b;
+      for (let q = elements[4 * e + 2]!; q < elements[4 * e + 3]!; q++) {
+        if (q > elements[4 * e + 2]!) out[p++] = COMMA;
+        p = jsonField(out, p, src, params[4 * q]!, params[4 * q + 1]!);
+        out[p++] = COLON;
+        p = jsonField(out, p, src, params[4 * q + 2]!, params[4 * q + 3]!);
+      }
+      out[p++] = 0x7d;
+    }
+    out[p++] = 0x7d;
+  }
+  return put(out, p, J_END);
+}
+
+/** A CSV field of src[start, end), quoted (quotes doubled) when `quoted`; empty when start < 0. */
+function csvBytes(
+  out: Uint8Array,
+  p: number,
+  src: Uint8Array,
+  start: number,
+  end: number,
+  quoted: boolean,
+): number {
+  if (start < 0) return p;
+  if (!quoted) return copy(out, p, src, start, end);
+  out[p++] = QUOTE;
+  for (let k = start; k < end; k++) {
+    const c = src[k]!;
+    out[p++] = c;
+    if (c === QUOTE) out[p++] = QUOTE;
+  }
+  out[p++] = QUOTE;
+  return p;
+}
+
+/** Whether src[start, end) holds ',' or '"' (the timestamp, with a ',' fraction; structured data). */
+function needsCsvQuotes(src: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (src[k] === COMMA || src[k] === QUOTE) return true;
+  return false;
+}
+
+/** The CSV record of a line scanClean accepted, at out[p] (room made by the caller); returns the end. */
+function writeCleanCsv(out: Uint8Array, p: number, src: Uint8Array, crlf: boolean): number {
+  const s = scan;
+  p = csvBytes(
+    out,
+    p,
+    src,
+    s.timestampStart,
+    s.timestampEnd,
+    s.timestampStart >= 0 && needsCsvQuotes(src, s.timestampStart, s.timestampEnd),
+  );
+  out[p++] = COMMA;
+  p = csvBytes(out, p, src, s.hostStart, s.hostEnd, false);
+  out[p++] = COMMA;
+  p = csvBytes(out, p, src, s.programStart, s.programEnd, false);
+  out[p++] = COMMA;
+  p = csvBytes(out, p, src, s.pidStart, s.pidEnd, false);
+  out[p++] = COMMA;
+  if (s.messageStart >= 0 && s.messageStart === s.messageEnd) {
+    // An empty message is `""`, told apart from a missing one (an empty field).
+    out[p++] = QUOTE;
+    out[p++] = QUOTE;
+  } else {
+    p = csvBytes(out, p, src, s.messageStart, s.messageEnd, s.messageQuoted);
+  }
+  out[p++] = COMMA;
+  if (s.timestampStart >= 0) {
+    p = writeIso(out, p, s.utcMs);
+    if (p < 0) return -1;
+  }
+  if (!s.rfc5424) {
+    p = put(out, p, CSV_3164[s.priority + 1]!);
+  } else {
+    p = put(out, p, CSV_5424[s.priority + 1]!);
+    p = copy(out, p, src, s.versionStart, s.versionEnd);
+    out[p++] = COMMA;
+    p = csvBytes(out, p, src, s.msgidStart, s.msgidEnd, false);
+    out[p++] = COMMA;
+    p = csvBytes(out, p, src, s.sdStart, s.sdEnd, s.sdStart >= 0 && needsCsvQuotes(src, s.sdStart, s.sdEnd));
+  }
+  if (crlf) out[p++] = 0x0d;
+  out[p++] = 0x0a;
+  return p;
+}
+
+/** Room a clean line's output can take: twice the line (fields and structured data) plus the constants. */
+function roomFor(start: number, end: number): number {
+  return 2 * (end - start) + 600;
+}
+
 /** The record's reference time for RFC 3164's missing year: its arrival time, or now when the event has none. */
 function referenceOf(referenceTime: number | undefined): number {
   return referenceTime ?? Date.now();
@@ -656,6 +1402,16 @@ export function writeSyslogJson(
 ): void {
   const referenceTime = referenceOf(options.referenceTime);
   forEachLineIn(bytes, afterBom(bytes, start, end), end, (lineStart, lineEnd) => {
+    if (scanClean(bytes, lineStart, lineEnd, referenceTime)) {
+      // A message JSON escapes can grow to six bytes a byte (\u0001).
+      const escapes = scan.messageEscapes ? 5 * (scan.messageEnd - scan.messageStart) : 0;
+      writer.ensure(roomFor(lineStart, lineEnd) + escapes);
+      const next = writeCleanJson(writer.buf, writer.pos, bytes);
+      if (next >= 0) {
+        writer.pos = next;
+        return;
+      }
+    }
     writer.text(syslogToJson(parseSyslogLine(lineText(bytes, lineStart, lineEnd), { referenceTime })) + '\n');
   });
 }
@@ -670,9 +1426,25 @@ export function writeSyslogCsv(
   lineEnding: CsvLineEnding = '\n',
 ): void {
   const referenceTime = referenceOf(options.referenceTime);
+  const crlf = lineEnding === '\r\n';
   forEachLineIn(bytes, afterBom(bytes, start, end), end, (lineStart, lineEnd) => {
+    if (scanClean(bytes, lineStart, lineEnd, referenceTime)) {
+      writer.ensure(roomFor(lineStart, lineEnd));
+      const next = writeCleanCsv(writer.buf, writer.pos, bytes, crlf);
+      if (next >= 0) {
+        writer.pos = next;
+        return;
+      }
+    }
     writer.text(
       syslogToCsv(parseSyslogLine(lineText(bytes, lineStart, lineEnd), { referenceTime }), lineEnding),
     );
   });
+}
+
+/** Whether the fast path writes `line` itself (tests hold the property test's clean lines to it). @internal */
+export function takesFastPath(line: string, referenceTime: number): boolean {
+  const bytes = Buffer.from(line, 'utf8');
+  if (!scanClean(bytes, 0, bytes.length, referenceTime)) return false;
+  return writeCleanJson(Buffer.alloc(roomFor(0, bytes.length) + 6 * bytes.length), 0, bytes) >= 0;
 }
