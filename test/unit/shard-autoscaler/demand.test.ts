@@ -99,3 +99,90 @@ describe('sampleWindow and toSamples', () => {
     expect(samples[0]).toMatchObject({ start: Date.UTC(2026, 0, 22, 12, 40), incomingBytes: 0 });
   });
 });
+
+describe('demand: ties, empty windows and order', () => {
+  const minute = 60_000;
+
+  it('reads bytes alone when no record was counted, and an idle period as no demand', () => {
+    expect(periodNeed(sample(0, { incomingBytes: 2 * MIB * 60 }), 60, false)).toEqual({
+      shards: 2,
+      binding: 'bytes',
+    });
+    expect(periodNeed(emptySample(0), 300, true)).toEqual({ shards: 0, binding: 'bytes' });
+    expect(emptySample(7)).toEqual({
+      start: 7,
+      incomingBytes: 0,
+      incomingRecords: 0,
+      throttledRecords: 0,
+      readBytes: 0,
+      iteratorAgeMs: 0,
+    });
+  });
+
+  it('names the first binding limit of a tie: bytes, then records, then reads', () => {
+    // 1 MiB/s in 1,000 records/s: both limits at exactly one shard.
+    const even = sample(0, { incomingBytes: MIB * 60, incomingRecords: 1000 * 60, readBytes: 2 * MIB * 60 });
+    expect(periodNeed(even, 60, true)).toEqual({ shards: 1, binding: 'bytes' });
+    const recordsAndReads = sample(0, {
+      incomingBytes: MIB,
+      incomingRecords: 2000 * 60,
+      readBytes: 4 * MIB * 60,
+    });
+    expect(periodNeed(recordsAndReads, 60, true)).toEqual({ shards: 2, binding: 'records' });
+  });
+
+  it('takes the last periods in time order whatever order they come in, the earliest peak on a tie', () => {
+    const now = 100 * minute;
+    // Per minute: 96 -> 8 shards (bytes), 97 -> 1, 98 -> 3 (records), 99 -> 3 (bytes). Up reads the last two.
+    const samples = [
+      sample(99 * minute, { incomingBytes: 3 * MIB * 60 }),
+      sample(98 * minute, { incomingRecords: 3000 * 60, incomingBytes: 60 }),
+      sample(97 * minute, { incomingBytes: MIB * 60 }),
+      sample(96 * minute, { incomingBytes: 8 * MIB * 60 }),
+    ];
+    expect(measureDemand(samples, policy, 'up', now)).toEqual({
+      shards: 3,
+      binding: 'records',
+      throttled: false,
+      lagging: false,
+      periods: 2,
+    });
+    // A longer window reaches the older peak.
+    const wide = resolvePolicy({ streamName: 'orders', scaleUpEvaluationPeriods: 4, scaleUpDatapoints: 4 });
+    expect(measureDemand(samples, wide, 'up', now)).toMatchObject({
+      shards: 8,
+      binding: 'bytes',
+      periods: 4,
+    });
+  });
+
+  it('reports no demand and no periods when nothing has completed', () => {
+    const now = 100 * minute;
+    expect(measureDemand([], policy, 'down', now)).toEqual({
+      shards: 0,
+      binding: 'bytes',
+      throttled: false,
+      lagging: false,
+      periods: 0,
+    });
+    expect(
+      measureDemand([sample(now - 4 * minute, { incomingBytes: MIB })], policy, 'down', now).periods,
+    ).toBe(0);
+  });
+
+  it('flags throttling in any period of the window, and never lag for a scale-up', () => {
+    const now = 100 * minute;
+    const samples = [
+      sample(98 * minute, { incomingRecords: 10, throttledRecords: 1, iteratorAgeMs: 3_600_000 }),
+      sample(99 * minute, { incomingRecords: 10 }),
+    ];
+    expect(measureDemand(samples, policy, 'up', now)).toMatchObject({ throttled: true, lagging: false });
+    const lagJustUnder = Array.from({ length: 12 }, (_, i) =>
+      sample((i * 5 + 40) * minute, { incomingBytes: MIB, iteratorAgeMs: 599_999 }),
+    );
+    expect(measureDemand(lagJustUnder, policy, 'down', now)).toMatchObject({
+      throttled: false,
+      lagging: false,
+    });
+  });
+});
