@@ -29,7 +29,7 @@ import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
 import { forEachLineIn } from './lines';
-import { digitsAtBytes, epochMs, isoUtc, monthOf } from './time';
+import { daysInMonth, digitsAtBytes, monthOf } from './time';
 
 /** One access-log line. Quoted fields keep Apache's backslash escapes as logged. */
 export interface ApacheLogEntry {
@@ -117,16 +117,64 @@ const K_AGENT = ascii(',"agent":');
 const K_END = ascii('}\n');
 const NULL = ascii('null');
 
-// The last distinct timestamp: its bytes, and what it contributes to the entry and to the JSON.
+/*
+ * The last distinct timestamp: its bytes, and the JSON block it contributes (what lies between authuser's value
+ * and the request's), kept in a template whose keys, separators and `.000` are written once: a timestamp that
+ * differs from the previous line's writes only its digits into it, straight from the parsed fields (no Date, no
+ * strings). The entry's strings (parseApacheLine, the CSV path) are read from the block when first asked for.
+ */
 const cachedDatetime = new Uint8Array(26);
 /** -1 until a timestamp is cached, so that no line (not even one with an empty `[]`) matches the empty cache. */
 let cachedLength = -1;
+
+/** A block: authuser's closing quote, the three timestamp keys with their values, the request's key and quote. */
+function template(text: string): Buffer {
+  const block = Buffer.alloc(text.length);
+  block.write(text, 'latin1');
+  return block;
+}
+const ISO_TEMPLATE = '0000-00-00T00:00:00.000';
+const UTC_BLOCK = template(
+  `","@timestamp":"${ISO_TEMPLATE}Z","timezone":null,"@timestamp_utc":"${ISO_TEMPLATE}Z","request":"`,
+);
+const ZONED_BLOCK = template(
+  `","@timestamp":"${ISO_TEMPLATE}+00:00","timezone":"+0000","@timestamp_utc":"${ISO_TEMPLATE}Z","request":"`,
+);
+/** Where the values lie in the blocks: `@timestamp` (both), its offset and `timezone` (zoned), `@timestamp_utc`. */
+const LOCAL_AT = 16;
+const LOCAL_OFFSET_AT = LOCAL_AT + ISO_TEMPLATE.length;
+const ZONE_AT = ZONED_BLOCK.indexOf('"timezone":"') + 12;
+const UTC_AT_UTC_BLOCK = UTC_BLOCK.indexOf('_utc":"') + 7;
+const UTC_AT_ZONED_BLOCK = ZONED_BLOCK.indexOf('_utc":"') + 7;
+/** `,"request":"` ends every block; the JSON proper (what scanLine copies) is the block without it and the quote. */
+const REQUEST_KEY_LENGTH = 12;
+const jsonOf = (block: Uint8Array) => block.subarray(1, block.length - REQUEST_KEY_LENGTH);
+const UTC_JSON = jsonOf(UTC_BLOCK);
+const ZONED_JSON = jsonOf(ZONED_BLOCK);
+
+/** What {@link writeCleanLine} copies for the cached timestamp (a template, or a one-off block for year 10000). */
+let cachedBlock: Buffer = UTC_BLOCK;
+/** The same without the closing quote and the request's key, for {@link scanLine}. */
+let cachedJson: Uint8Array = UTC_JSON;
+/** Where `@timestamp` ends, and where `@timestamp_utc` and `timezone` (-1: null) start, in {@link cachedBlock}. */
+let cachedLocalEnd = 0;
+let cachedUtcAt = 0;
+let cachedZoneAt = -1;
+/** The entry's strings for the cached timestamp, valid while {@link cachedStringsStale} is false. */
+let cachedStringsStale = true;
 let cachedUtc = '';
 let cachedLocal = '';
 let cachedZone: string | null = null;
-let cachedJson: Uint8Array = new Uint8Array(0);
-/** What {@link writeCleanLine} copies for it: authuser's closing quote, {@link cachedJson}, and the request's key. */
-let cachedCleanBlock: Uint8Array = new Uint8Array(0);
+
+function cachedStrings(): void {
+  if (!cachedStringsStale) return;
+  const block = cachedBlock;
+  // `@timestamp_utc` is the block's last value: its closing quote and the request's key follow it.
+  cachedUtc = block.toString('latin1', cachedUtcAt, block.length - REQUEST_KEY_LENGTH - 1);
+  cachedLocal = block.toString('latin1', LOCAL_AT, cachedLocalEnd);
+  cachedZone = cachedZoneAt < 0 ? null : block.toString('latin1', cachedZoneAt, cachedZoneAt + 5);
+  cachedStringsStale = false;
+}
 
 function sameAsCached(bytes: Uint8Array, start: number, end: number): boolean {
   if (end - start !== cachedLength) return false;
@@ -140,6 +188,42 @@ const OFFSET_SHAPE = 'expected a UTC offset like -0700';
 const OFFSET_RANGE = 'UTC offset beyond ±1800';
 const INVALID_DATE = 'invalid date or time';
 
+/** The value of the two ASCII digits at bytes[at], or -1. */
+function twoDigits(bytes: Uint8Array, at: number): number {
+  const a = bytes[at]! - 48;
+  const b = bytes[at + 1]! - 48;
+  return a >>> 0 <= 9 && b >>> 0 <= 9 ? a * 10 + b : -1;
+}
+
+/** The ASCII digits of 0-99, two bytes each. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor(i / 20)));
+
+function putTwo(out: Uint8Array, at: number, value: number): void {
+  out[at] = PAIRS[2 * value]!;
+  out[at + 1] = PAIRS[2 * value + 1]!;
+}
+
+/** Writes the digits of `YYYY-MM-DDTHH:mm:ss` at out[at] (a year below 10000; the separators are there already). */
+function putIso(
+  out: Uint8Array,
+  at: number,
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+) {
+  const hundreds = (y / 100) | 0;
+  putTwo(out, at, hundreds);
+  putTwo(out, at + 2, y - hundreds * 100);
+  putTwo(out, at + 5, mo);
+  putTwo(out, at + 8, d);
+  putTwo(out, at + 11, h);
+  putTwo(out, at + 14, mi);
+  putTwo(out, at + 17, s);
+}
+
 /**
  * Validates `dd/Mon/yyyy:HH:mm:ss[ +hhmm]` at bytes[start, end) and makes it the cached timestamp. Returns
  * null, or what is wrong with it (the offset problem is at column start + 20, the others at start); the cache is
@@ -148,19 +232,16 @@ const INVALID_DATE = 'invalid date or time';
 function cacheDatetime(bytes: Uint8Array, start: number, end: number): string | null {
   const n = end - start;
   if (n !== 20 && n !== 26) return TIMESTAMP_SHAPE;
-  const day = digitsAtBytes(bytes, start, 2, end);
-  const month = monthOf(bytes[start + 3]!, bytes[start + 4]!, bytes[start + 5]!);
-  const year = digitsAtBytes(bytes, start + 7, 4, end);
-  const hour = digitsAtBytes(bytes, start + 12, 2, end);
-  const minute = digitsAtBytes(bytes, start + 15, 2, end);
-  const second = digitsAtBytes(bytes, start + 18, 2, end);
+  let d = twoDigits(bytes, start);
+  let mo = monthOf(bytes[start + 3]!, bytes[start + 4]!, bytes[start + 5]!);
+  const y100 = twoDigits(bytes, start + 7);
+  const y1 = twoDigits(bytes, start + 9);
+  let h = twoDigits(bytes, start + 12);
+  let mi = twoDigits(bytes, start + 15);
+  let s = twoDigits(bytes, start + 18);
   if (
-    day < 0 ||
-    month === 0 ||
-    year < 0 ||
-    hour < 0 ||
-    minute < 0 ||
-    second < 0 ||
+    (d | y100 | y1 | h | mi | s) < 0 ||
+    mo === 0 ||
     bytes[start + 2] !== 0x2f ||
     bytes[start + 6] !== 0x2f ||
     bytes[start + 11] !== 0x3a ||
@@ -169,36 +250,154 @@ function cacheDatetime(bytes: Uint8Array, start: number, end: number): string | 
   ) {
     return TIMESTAMP_SHAPE;
   }
-  const wallClock = epochMs(year, month, day, hour, minute, second);
-  if (wallClock === null) return INVALID_DATE;
-  let ms = wallClock;
-  let zone: string | null = null;
+  let y = y100 * 100 + y1;
+  // 60 is a leap second; like most log tools we let it roll into the next minute.
+  if (y === 0 || d === 0 || (d > 28 && d > daysInMonth(y, mo)) || h > 23 || mi > 59 || s > 60) {
+    return INVALID_DATE;
+  }
+  let offset = 0; // minutes east of UTC
   if (n === 26) {
     const sign = bytes[start + 21];
-    const hh = digitsAtBytes(bytes, start + 22, 2, end);
-    const mm = digitsAtBytes(bytes, start + 24, 2, end);
-    if (bytes[start + 20] !== SPACE || (sign !== 0x2b && sign !== 0x2d) || hh < 0 || mm < 0 || mm > 59) {
+    const hh = twoDigits(bytes, start + 22);
+    const mm = twoDigits(bytes, start + 24);
+    if (bytes[start + 20] !== SPACE || (sign !== 0x2b && sign !== 0x2d) || (hh | mm) < 0 || mm > 59) {
       return OFFSET_SHAPE;
     }
-    if (hh * 60 + mm > 18 * 60) return OFFSET_RANGE;
-    zone = textOf(bytes, start + 21, end);
-    const offsetMs = (hh * 60 + mm) * 60_000;
-    ms = sign === 0x2b ? ms - offsetMs : ms + offsetMs;
+    offset = hh * 60 + mm;
+    if (offset > 18 * 60) return OFFSET_RANGE;
+    if (sign === 0x2d) offset = -offset;
   }
-  cachedDatetime.set(bytes.subarray(start, end));
+  for (let i = 0; i < n; i++) cachedDatetime[i] = bytes[start + i]!;
   cachedLength = n;
-  cachedUtc = isoUtc(ms);
-  // The logged wall-clock time (a leap second rolled over as in the UTC one) with the logged offset, `-07:00`.
-  // (-0000 is written +00:00: in RFC 3339 -00:00 means "offset unknown".)
-  cachedLocal =
-    zone === null
-      ? cachedUtc
-      : `${isoUtc(wallClock).slice(0, -1)}${zone === '-0000' ? '+00' : zone.slice(0, 3)}:${zone.slice(3)}`;
-  cachedZone = zone;
-  const json = `,"@timestamp":"${cachedLocal}","timezone":${zone === null ? 'null' : `"${zone}"`},"@timestamp_utc":"${cachedUtc}"`;
-  cachedJson = ascii(json);
-  cachedCleanBlock = ascii(`"${json},"request":"`);
+  cachedStringsStale = true;
+  let block: Buffer;
+  let utcAt: number;
+  if (n === 20) {
+    block = UTC_BLOCK;
+    utcAt = UTC_AT_UTC_BLOCK;
+    cachedJson = UTC_JSON;
+    cachedLocalEnd = LOCAL_AT + 24;
+    cachedZoneAt = -1;
+  } else {
+    block = ZONED_BLOCK;
+    utcAt = UTC_AT_ZONED_BLOCK;
+    cachedJson = ZONED_JSON;
+    cachedLocalEnd = LOCAL_AT + 29;
+    cachedZoneAt = ZONE_AT;
+    // `-07:00` after `@timestamp` (-0000 is written +00:00: in RFC 3339 -00:00 means "offset unknown"), and
+    // `timezone` as logged.
+    block[LOCAL_OFFSET_AT] = offset === 0 ? 0x2b : bytes[start + 21]!;
+    block[LOCAL_OFFSET_AT + 1] = bytes[start + 22]!;
+    block[LOCAL_OFFSET_AT + 2] = bytes[start + 23]!;
+    block[LOCAL_OFFSET_AT + 4] = bytes[start + 24]!;
+    block[LOCAL_OFFSET_AT + 5] = bytes[start + 25]!;
+    for (let k = 0; k < 5; k++) block[ZONE_AT + k] = bytes[start + 21 + k]!;
+  }
+  cachedBlock = block;
+  cachedUtcAt = utcAt;
+
+  if (s < 60) {
+    // `@timestamp`: the logged digits in ISO order.
+    block[LOCAL_AT] = bytes[start + 7]!;
+    block[LOCAL_AT + 1] = bytes[start + 8]!;
+    block[LOCAL_AT + 2] = bytes[start + 9]!;
+    block[LOCAL_AT + 3] = bytes[start + 10]!;
+    putTwo(block, LOCAL_AT + 5, mo);
+    block[LOCAL_AT + 8] = bytes[start]!;
+    block[LOCAL_AT + 9] = bytes[start + 1]!;
+    block[LOCAL_AT + 11] = bytes[start + 12]!;
+    block[LOCAL_AT + 12] = bytes[start + 13]!;
+    block[LOCAL_AT + 14] = bytes[start + 15]!;
+    block[LOCAL_AT + 15] = bytes[start + 16]!;
+    block[LOCAL_AT + 17] = bytes[start + 18]!;
+    block[LOCAL_AT + 18] = bytes[start + 19]!;
+    // `@timestamp_utc`: the same, or another hour and minute of the same day, or of the day before or after.
+    const minutes = h * 60 + mi - offset;
+    if (minutes >= 0 && minutes < 1440) {
+      for (let k = 0; k < 19; k++) block[utcAt + k] = block[LOCAL_AT + k]!;
+      if (offset !== 0) {
+        const uh = (minutes / 60) | 0;
+        putTwo(block, utcAt + 11, uh);
+        putTwo(block, utcAt + 14, minutes - uh * 60);
+      }
+      return null;
+    }
+  }
+  // The rest: a leap second, or a UTC time on another day (year 10000 takes one of them).
+  // The logged wall-clock time, a leap second rolled into the next minute (and hour, day, month, year).
+  if (s === 60) {
+    s = 0;
+    if (++mi === 60) {
+      mi = 0;
+      if (++h === 24) {
+        h = 0;
+        if (++d > daysInMonth(y, mo)) {
+          d = 1;
+          if (++mo === 13) {
+            mo = 1;
+            y++;
+          }
+        }
+      }
+    }
+  }
+  // The same instant in UTC: at most one day away (offsets stay within ±18:00).
+  let minutes = h * 60 + mi - offset;
+  let uy = y;
+  let umo = mo;
+  let ud = d;
+  if (minutes < 0) {
+    minutes += 1440;
+    if (--ud === 0) {
+      if (--umo === 0) {
+        umo = 12;
+        uy--;
+      }
+      ud = daysInMonth(uy, umo);
+    }
+  } else if (minutes >= 1440) {
+    minutes -= 1440;
+    if (++ud > daysInMonth(uy, umo)) {
+      ud = 1;
+      if (++umo === 13) {
+        umo = 1;
+        uy++;
+      }
+    }
+  }
+  const uh = (minutes / 60) | 0;
+  const umi = minutes - uh * 60;
+  if (y > 9999 || uy > 9999) {
+    yearTenThousand(bytes, start, n, [y, mo, d, h, mi, s], [uy, umo, ud, uh, umi, s]);
+    return null;
+  }
+  putIso(block, LOCAL_AT, y, mo, d, h, mi, s);
+  putIso(block, utcAt, uy, umo, ud, uh, umi, s);
   return null;
+}
+
+/**
+ * The block for a time that reaches year 10000 (31/Dec/9999 with a leap second or a negative offset), which
+ * Date#toISOString, the reference these blocks match, writes as an expanded year: `+010000-01-01T...`. Once in
+ * the life of the calendar; built the slow way, as a block of its own.
+ */
+function yearTenThousand(bytes: Uint8Array, start: number, n: number, local: number[], utc: number[]): void {
+  const two = (value: number) => String(value).padStart(2, '0');
+  const iso = ([y, mo, d, h, mi, s]: number[]) =>
+    `${y! > 9999 ? `+${String(y).padStart(6, '0')}` : String(y).padStart(4, '0')}-${two(mo!)}-${two(d!)}T${two(h!)}:${two(mi!)}:${two(s!)}.000`;
+  const zone = n === 26 ? textOf(bytes, start + 21, start + 26) : null;
+  const localText =
+    zone === null
+      ? `${iso(local)}Z`
+      : `${iso(local)}${zone === '-0000' ? '+00' : zone.slice(0, 3)}:${zone.slice(3)}`;
+  const block = template(
+    `","@timestamp":"${localText}","timezone":${zone === null ? 'null' : `"${zone}"`},"@timestamp_utc":"${iso(utc)}Z","request":"`,
+  );
+  cachedBlock = block;
+  cachedJson = jsonOf(block);
+  cachedLocalEnd = LOCAL_AT + localText.length;
+  cachedUtcAt = block.indexOf('_utc":"') + 7;
+  cachedZoneAt = zone === null ? -1 : block.indexOf('"timezone":"') + 12;
 }
 
 /** {@link cacheDatetime}, throwing {@link LogParseError} at the problem's column. */
@@ -584,12 +783,13 @@ function writeCleanLine(src: Uint8Array, start: number, end: number, out: Uint8A
     }
   }
   if (!same) {
-    close = datetimeStart;
-    while (close < end && src[close] !== 0x5d) close++;
-    if (close === end || cacheDatetime(src, datetimeStart, close) !== null) return -1;
+    // A timestamp is 26 bytes with its offset, 20 without: anything else is the careful path's to report.
+    close = datetimeStart + 26;
+    if (src[close] !== 0x5d) close = datetimeStart + 20;
+    if (close >= end || src[close] !== 0x5d || cacheDatetime(src, datetimeStart, close) !== null) return -1;
   }
-  out.set(cachedCleanBlock, p);
-  p += cachedCleanBlock.length;
+  out.set(cachedBlock, p);
+  p += cachedBlock.length;
 
   // "%r", with verb, path and protocol from its first and last space
   i = close + 1;
@@ -694,6 +894,7 @@ function writeLine(bytes: Uint8Array, start: number, end: number, w: ByteWriter)
 }
 
 function entryOf(bytes: Uint8Array, s: ApacheScan): ApacheLogEntry {
+  cachedStrings();
   const hasVerb = s.firstSpace >= 0;
   const hasProtocol = s.lastSpace > s.firstSpace;
   return {
