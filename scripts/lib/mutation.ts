@@ -16,7 +16,12 @@ export const MODULES: Record<string, string[]> = {
     'shared/kinesis/event.ts',
   ],
   firehose: ['shared/firehose/response-size.ts', 'shared/firehose/decode.ts', 'shared/firehose/runner.ts'],
-  sinks: ['shared/sinks/key-template.ts', 'shared/sinks/opensearch.ts'],
+  sinks: [
+    'shared/sinks/key-template.ts',
+    'shared/sinks/opensearch.ts',
+    'shared/sinks/sns.ts',
+    'shared/sinks/concurrency.ts',
+  ],
   logformats: [
     'shared/logformats/apache.ts',
     'shared/logformats/syslog.ts',
