@@ -21,7 +21,8 @@
  *   Publish                      the notification
  * Holds worth retrying re-arm the alarm (SetAlarmState INSUFFICIENT_DATA): CloudWatch re-evaluates it on the
  * next period and, if the condition still holds, fires again. Alarm actions only fire on a state change, so
- * an alarm left in ALARM would never ask again.
+ * an alarm left in ALARM would never ask again. A hold on the 24 h budget re-arms it once, when the budget frees,
+ * with REARM_SCHEDULE_ROLE_ARN set (CreateSchedule: a one-time EventBridge Scheduler schedule, rearm.ts).
  */
 import {
   DescribeAlarmsCommand,
@@ -37,12 +38,14 @@ import {
   UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis';
 import { PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import {
   cloudWatchClient,
   endpointFor,
   kinesisClient,
   lambdaClient,
+  schedulerClient,
   snsClient,
 } from '../../shared/aws/clients';
 import { logger, MetricUnit, metrics } from '../../shared/middleware';
@@ -60,6 +63,7 @@ import {
   scaledNotification,
 } from './notify';
 import type { ScalingPolicy } from './policy';
+import { atExpression, budgetRearmAt, rearmScheduleName } from './rearm';
 import type { AlarmSignal, Delivery } from './trigger';
 
 export type OutcomeKind =
@@ -89,6 +93,8 @@ export interface Outcome {
   hold?: HoldReason | 'stream-updating';
   /** The alarm was reset to INSUFFICIENT_DATA so it fires again if the condition persists. */
   rearmed?: boolean;
+  /** A hold on the 24 h budget: when a one-time schedule re-arms the alarm (ISO time; rearm.ts). */
+  rearmAt?: string;
   budgetLeft?: number;
   /**
    * The count a scale-down cut short by the half rule wanted: recorded on the stream (`autoscaler.pending`), the
@@ -327,7 +333,16 @@ async function handleAlarm(
   logger.info('Scaling decision', { streamName: stream, dryRun: settings.dryRun, decision, demand });
 
   if (decision.action === 'hold') {
-    const rearmed = decision.retry ? await rearm(settings, calls, signal.alarmName, decision.reason) : false;
+    // The budget's next change is known: re-arm once, then (rearm.ts); otherwise at once.
+    const at = budgetRearmAt(decision);
+    const rearmAt =
+      at !== undefined && settings.rearmScheduleRoleArn !== undefined && !settings.dryRun
+        ? await scheduleRearm(settings, calls, signal.alarmName, at)
+        : undefined;
+    const rearmed =
+      rearmAt === undefined && decision.retry
+        ? await rearm(settings, calls, signal.alarmName, decision.reason)
+        : false;
     if (decision.hold === 'at-max' && !settings.dryRun) {
       await publish(
         settings,
@@ -342,9 +357,10 @@ async function handleAlarm(
       outcome: settings.dryRun ? 'dry-run' : 'held',
       hold: decision.hold,
       rearmed,
+      ...(rearmAt !== undefined ? { rearmAt } : {}),
       from: open,
       budgetLeft: decision.budget.left,
-      detail: `${decision.hold}: ${decision.reason}`,
+      detail: `${decision.hold}: ${decision.reason}${rearmAt !== undefined ? `; the alarm is re-armed at ${rearmAt}` : ''}`,
     };
   }
   if (settings.dryRun) {
@@ -678,6 +694,57 @@ async function rearm(
     logger.warn('Could not re-arm the alarm', { alarmName: name, error: errorName(error) });
     return false;
   }
+}
+
+/**
+ * A one-time schedule that resets the alarm at `at` (EventBridge Scheduler's universal target for CloudWatch
+ * SetAlarmState, run with REARM_SCHEDULE_ROLE_ARN, deleted once it ran). Its name is the alarm's and the minute's
+ * (rearm.ts): a ConflictException means a delivery before this one already scheduled it. Returns the time, or
+ * undefined when the schedule could not be created (the caller re-arms at once instead: the old behaviour).
+ */
+async function scheduleRearm(
+  settings: ShardAutoscalerConfig,
+  calls: Calls,
+  alarm: string,
+  at: number,
+): Promise<string | undefined> {
+  const roleArn = settings.rearmScheduleRoleArn!;
+  const partition = roleArn.split(':')[1];
+  try {
+    await calls.send('CreateSchedule', (options) =>
+      schedulerClient().send(
+        new CreateScheduleCommand({
+          Name: rearmScheduleName(alarm, at),
+          GroupName: settings.rearmScheduleGroup,
+          ScheduleExpression: atExpression(at),
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Description: `Shard autoscaler: re-arms ${alarm} when the 24 h scaling budget frees`.slice(0, 512),
+          Target: {
+            Arn: `arn:${partition}:scheduler:::aws-sdk:cloudwatch:setAlarmState`,
+            RoleArn: roleArn,
+            Input: JSON.stringify({
+              AlarmName: alarm,
+              StateValue: 'INSUFFICIENT_DATA',
+              StateReason: 'Re-armed by the autoscaler: the 24 h scaling budget frees',
+            }),
+            RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+          },
+        }),
+        options,
+      ),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'ConflictException') {
+      logger.warn('Could not schedule the re-arm; re-arming now', {
+        alarmName: alarm,
+        error: errorName(error),
+      });
+      return undefined;
+    }
+  }
+  return new Date(at).toISOString();
 }
 
 /** Account shard limit minus open shards; undefined when DescribeLimits fails (1 call/s per account). */

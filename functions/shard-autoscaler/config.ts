@@ -4,6 +4,9 @@ import { parseStreamList, type ScalingPolicy } from './policy';
 
 // CloudWatch alarm names: up to 255 characters; the prefix must leave room for "<stream>-scale-down".
 const ALARM_PREFIX = /^[^\s*?]{1,100}$/;
+// The role EventBridge Scheduler assumes to call SetAlarmState, and the schedule group (rearm.ts).
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const SCHEDULE_GROUP = /^[0-9a-zA-Z._-]{1,64}$/;
 
 function json<T>(
   variable: string,
@@ -48,6 +51,26 @@ export const config = defineConfig((env) => {
      * is limited to 1 call/s per account). Off: UpdateShardCount's LimitExceededException reports it instead.
      */
     checkAccountShardLimit: env.bool('CHECK_ACCOUNT_SHARD_LIMIT', false),
+    /**
+     * With a role: a hold on the 24 h budget re-arms its alarm once, when the budget frees (a one-time EventBridge
+     * Scheduler schedule, rearm.ts). Without: it re-arms at once, and the alarm asks again every minute.
+     */
+    rearmScheduleRoleArn: (() => {
+      const value = env.optionalString('REARM_SCHEDULE_ROLE_ARN');
+      if (value !== undefined && value !== '' && !ROLE_ARN.test(value)) {
+        throw new ConfigError(
+          'REARM_SCHEDULE_ROLE_ARN',
+          'an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+          value,
+        );
+      }
+      return value || undefined;
+    })(),
+    rearmScheduleGroup: env.string('REARM_SCHEDULE_GROUP', {
+      default: 'default',
+      pattern: SCHEDULE_GROUP,
+      describe: 'an EventBridge Scheduler schedule group name (1-64 characters [0-9a-zA-Z._-])',
+    }),
     dryRun: env.bool('DRY_RUN', false),
   };
 });

@@ -14,7 +14,8 @@
  *   - SNS is at-least-once: every 7th alarm notification is delivered twice;
  *   - the stream's tags (the autoscaler keeps its history and pending target there: ListTagsForStream, AddTagsToStream);
  *   - the consumers' iterator age, when the trace has it (GetRecords.IteratorAgeMilliseconds, Maximum per period),
- *     in the scale-down alarms that block on it.
+ *     in the scale-down alarms that block on it;
+ *   - one-time schedules (EventBridge Scheduler, at()) that reset an alarm at a given minute.
  * Not modelled: sub-minute bursts (a minute at 100 % average would throttle in reality), producer retries.
  */
 import type { Direction } from '../../functions/shard-autoscaler/alarms';
@@ -93,6 +94,11 @@ export class World {
   readonly metrics: Array<{ bytes: number; records: number; throttled: number; iteratorAgeMs: number }> = [];
   /** The stream's tags. */
   readonly tags = new Map<string, string>();
+  /**
+   * One-time schedules (EventBridge Scheduler's at() with the SetAlarmState target): at `minute` the alarm is reset
+   * to INSUFFICIENT_DATA, as the function's re-arm would. One per alarm and time (the name is derived from both).
+   */
+  readonly schedules = new Map<string, { direction: Direction; minute: number }>();
   invocations = 0;
 
   constructor(
@@ -146,6 +152,15 @@ export class World {
 
   putAlarms(specs: Record<Direction, AlarmSpec>): void {
     for (const direction of ['up', 'down'] as const) Object.assign(this.alarms[direction], specs[direction]);
+  }
+
+  /** CreateSchedule at(atMs): false when a schedule of that alarm for that time exists (ConflictException). */
+  scheduleRearm(direction: Direction, atMs: number): boolean {
+    const minute = Math.ceil((atMs - this.epochMs) / MINUTE_MS);
+    const key = `${direction}@${minute}`;
+    if (this.schedules.has(key)) return false;
+    this.schedules.set(key, { direction, minute });
+    return true;
   }
 
   setAlarmState(direction: Direction, state: AlarmStateValue): void {
@@ -247,8 +262,13 @@ export function simulate(
       utilisation,
       throttled: utilisation > 1,
     });
-    // The end of this minute: alarms evaluate, transitions to ALARM notify the controller.
+    // The end of this minute: schedules due run, alarms evaluate, transitions to ALARM notify the controller.
     world.minute = point.minute + 1;
+    for (const [key, schedule] of world.schedules) {
+      if (schedule.minute > world.minute) continue;
+      world.setAlarmState(schedule.direction, 'INSUFFICIENT_DATA');
+      world.schedules.delete(key); // ActionAfterCompletion DELETE
+    }
     for (const direction of ['up', 'down'] as const) {
       const alarm = world.alarms[direction];
       if (!world.evaluate(alarm)) continue;

@@ -14,6 +14,7 @@ import { measureDemand } from '../../functions/shard-autoscaler/demand';
 import { decodeHistory, encodeHistory, HISTORY_TAG } from '../../functions/shard-autoscaler/history';
 import { decodePending, encodePending, PENDING_TAG } from '../../functions/shard-autoscaler/pending';
 import type { ScalingPolicy } from '../../functions/shard-autoscaler/policy';
+import { budgetRearmAt } from '../../functions/shard-autoscaler/rearm';
 import type { AlarmSpec, Controller, World } from './model';
 
 /** The simulator's view of an alarm the function would write: PutMetricAlarm input -> the model's spec. */
@@ -47,6 +48,8 @@ export function ours(
     name?: string;
     /** Sees every decision the controller makes (tests, diagnostics). */
     onDecision?: (decision: Decision, world: World) => void;
+    /** `false`: a budget hold re-arms the alarm at once, every minute (the function before the schedule). */
+    scheduleBudgetRearm?: boolean;
   } = {},
 ): Controller & { policy: ScalingPolicy } {
   const alarms = (shards: number, pending?: number): Record<Direction, AlarmSpec> => {
@@ -76,6 +79,13 @@ export function ours(
       const decision = decide({ direction, now, currentShards: stream.shards, history, demand, policy });
       options.onDecision?.(decision, world);
       if (decision.action === 'hold') {
+        // As act.ts: a hold on the 24 h budget re-arms the alarm once, at the time the budget frees (a one-time
+        // schedule), not every minute until then.
+        const rearmAt = options.scheduleBudgetRearm === false ? undefined : budgetRearmAt(decision);
+        if (rearmAt !== undefined) {
+          world.scheduleRearm(direction, rearmAt);
+          return;
+        }
         if (decision.retry) world.setAlarmState(direction, 'INSUFFICIENT_DATA');
         return;
       }

@@ -18,11 +18,13 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Service ids as they appear in `AWS_ENDPOINT_URL_<ID>`. */
-export type ServiceId = 'KINESIS' | 'S3' | 'DYNAMODB' | 'SNS' | 'FIREHOSE' | 'CLOUDWATCH' | 'SQS' | 'LAMBDA';
+export type ServiceId =
+  'KINESIS' | 'S3' | 'DYNAMODB' | 'SNS' | 'FIREHOSE' | 'CLOUDWATCH' | 'SQS' | 'LAMBDA' | 'SCHEDULER';
 
 /** The endpoint override for a service, or undefined to use AWS's regional endpoint. */
 export function endpointFor(service: ServiceId, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -113,7 +115,14 @@ export function lambdaClient(): LambdaClient {
   return lambda;
 }
 
+let scheduler: SchedulerClient | undefined;
+/** EventBridge Scheduler (the shard autoscaler's one-time re-arm schedules). */
+export function schedulerClient(): SchedulerClient {
+  scheduler ??= new SchedulerClient({ ...common(), endpoint: endpointFor('SCHEDULER') });
+  return scheduler;
+}
+
 /** Drops the cached clients (tests that change endpoints between cases call this). */
 export function resetClients(): void {
-  kinesis = s3 = dynamodb = sns = firehose = cloudwatch = lambda = undefined;
+  kinesis = s3 = dynamodb = sns = firehose = cloudwatch = lambda = scheduler = undefined;
 }

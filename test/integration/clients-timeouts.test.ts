@@ -9,6 +9,7 @@ import { ListDeliveryStreamsCommand } from '@aws-sdk/client-firehose';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,12 +20,13 @@ import {
   lambdaClient,
   resetClients,
   s3Client,
+  schedulerClient,
   snsClient,
 } from '../../shared/aws/clients';
 import { startDeadline } from '../../shared/aws/deadline';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 
-const SERVICES = ['KINESIS', 'S3', 'DYNAMODB', 'SNS', 'FIREHOSE', 'CLOUDWATCH', 'LAMBDA'];
+const SERVICES = ['KINESIS', 'S3', 'DYNAMODB', 'SNS', 'FIREHOSE', 'CLOUDWATCH', 'LAMBDA', 'SCHEDULER'];
 let proxy: FaultProxy;
 const saved = { ...process.env };
 
@@ -56,6 +58,7 @@ describe('client factories', () => {
       ['firehose', () => firehoseClient().send(new ListDeliveryStreamsCommand({}), options)],
       ['cloudwatch', () => cloudWatchClient().send(new ListMetricsCommand({}), options)],
       ['lambda', () => lambdaClient().send(new ListFunctionsCommand({}), options)],
+      ['scheduler', () => schedulerClient().send(new ListSchedulesCommand({}), options)],
     ];
     const started = Date.now();
     const outcomes = await Promise.allSettled(calls.map(([, call]) => call()));

@@ -21,6 +21,7 @@ import type { ScalingPolicy } from '../../functions/shard-autoscaler/policy';
 import { type CloudWatchFake, startCloudWatchFake } from './cloudwatch-fake';
 import { type KinesisScalingProxy, startKinesisScalingProxy } from './kinesis-scaling-proxy';
 import { type LambdaFake, startLambdaFake } from './lambda-fake';
+import { type SchedulerFake, startSchedulerFake } from './scheduler-fake';
 
 export interface Traffic {
   bytesPerSecond: number;
@@ -36,7 +37,12 @@ export interface AutoscalerWorld {
   kinesis: KinesisScalingProxy;
   /** Consumer functions (PutFunctionConcurrency); add them with `lambda.addFunction(name)`. */
   lambda: LambdaFake;
-  /** AWS_ENDPOINT_URL_KINESIS (the proxy), AWS_ENDPOINT_URL_CLOUDWATCH and AWS_ENDPOINT_URL_LAMBDA (the fakes). */
+  /** One-time re-arm schedules (CreateSchedule), with REARM_SCHEDULE_ROLE_ARN set. */
+  scheduler: SchedulerFake;
+  /**
+   * AWS_ENDPOINT_URL_KINESIS (the proxy), AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_LAMBDA and
+   * AWS_ENDPOINT_URL_SCHEDULER (the fakes).
+   */
   env: Record<string, string>;
   createStream(name: string, shards: number, options?: { onDemand?: boolean }): Promise<void>;
   /** The alarms as the stack would create them (through PutMetricAlarm, so the fake validates the math). */
@@ -52,10 +58,11 @@ export interface AutoscalerWorld {
 }
 
 export async function startAutoscalerWorld(options: { kinesisEndpoint: string }): Promise<AutoscalerWorld> {
-  const [cloudwatch, kinesis, lambda] = await Promise.all([
+  const [cloudwatch, kinesis, lambda, scheduler] = await Promise.all([
     startCloudWatchFake(),
     startKinesisScalingProxy({ upstream: options.kinesisEndpoint }),
     startLambdaFake(),
+    startSchedulerFake(),
   ]);
   const kinesisAdmin = new KinesisClient({
     endpoint: kinesis.endpoint,
@@ -70,10 +77,12 @@ export async function startAutoscalerWorld(options: { kinesisEndpoint: string })
     cloudwatch,
     kinesis,
     lambda,
+    scheduler,
     env: {
       AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
     },
     async createStream(name, shards, streamOptions = {}) {
       await kinesisAdmin.send(
@@ -123,7 +132,7 @@ export async function startAutoscalerWorld(options: { kinesisEndpoint: string })
     async stop() {
       kinesisAdmin.destroy();
       cloudwatchAdmin.destroy();
-      await Promise.all([cloudwatch.stop(), kinesis.stop(), lambda.stop()]);
+      await Promise.all([cloudwatch.stop(), kinesis.stop(), lambda.stop(), scheduler.stop()]);
     },
   };
 }

@@ -18,11 +18,13 @@ import { config } from '../../../functions/shard-autoscaler/config';
 import { handler, type ShardAutoscalerResult } from '../../../functions/shard-autoscaler/handler';
 import { decodeHistory, encodeHistory, HISTORY_TAG } from '../../../functions/shard-autoscaler/history';
 import { PENDING_TAG } from '../../../functions/shard-autoscaler/pending';
+import { atExpression, rearmScheduleName } from '../../../functions/shard-autoscaler/rearm';
 import { resolvePolicy } from '../../../functions/shard-autoscaler/policy';
 import { kinesisClient, resetClients } from '../../../shared/aws/clients';
 import { metrics } from '../../../shared/middleware';
 import { lambdaContext } from '../../support/kinesis-events';
 import { LAMBDA_ERRORS } from '../../support/lambda-fake';
+import { SCHEDULER_ERRORS } from '../../support/scheduler-fake';
 import {
   type AutoscalerWorld,
   eventBridgeAlarmEvent,
@@ -54,6 +56,7 @@ async function configure(streams: string[], extra: Record<string, string> = {}) 
     DRY_RUN: 'false',
     // Reset what an earlier case may have set (process.env is shared by the whole file).
     CHECK_ACCOUNT_SHARD_LIMIT: 'false',
+    REARM_SCHEDULE_ROLE_ARN: '',
     ...extra,
   });
   config.reset();
@@ -484,6 +487,103 @@ describe('shard-autoscaler handler', () => {
       budgetLeft: 0,
     });
     expect(outcome?.apiCalls.UpdateShardCount).toBeUndefined();
+  });
+
+  describe('a hold on the 24 h budget, with REARM_SCHEDULE_ROLE_ARN', () => {
+    const ROLE = 'arn:aws:iam::000000000000:role/it-autoscaler-rearm';
+    beforeEach(() => world.scheduler.reset());
+
+    /** A stream whose 10 operations of the last 24 h started 10 hours ago (one an hour): the budget is spent. */
+    async function spentBudget(label: string) {
+      const arranged = await arrange(label, 2, 'up', 3 * MIB);
+      const spent = Array.from({ length: 10 }, (_, i) => arranged.changed - (i + 1) * 3_600_000);
+      await kinesisClient().send(
+        new AddTagsToStreamCommand({
+          StreamName: arranged.name,
+          Tags: { [HISTORY_TAG]: encodeHistory(spent) },
+        }),
+      );
+      await configure([arranged.name], { REARM_SCHEDULE_ROLE_ARN: ROLE });
+      // The oldest operation leaves the window 24 h after it was made: re-armed the minute after.
+      const frees = Math.min(...spent) + 86_400_000;
+      return { ...arranged, at: Math.floor(frees / 60_000) * 60_000 + 60_000 };
+    }
+
+    it('re-arms the alarm once, when the budget frees: a one-time schedule instead of a re-arm every minute', async () => {
+      const { alarm, changed, at } = await spentBudget('sched');
+      const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(outcome).toMatchObject({
+        outcome: 'held',
+        hold: 'budget-exhausted',
+        rearmed: false,
+        rearmAt: new Date(at).toISOString(),
+        detail: expect.stringContaining(`re-armed at ${new Date(at).toISOString()}`),
+      });
+      expect(outcome!.apiCalls.CreateSchedule).toBe(1);
+      expect(outcome!.apiCalls.SetAlarmState).toBeUndefined();
+      // Left in ALARM: it asks nothing until the schedule resets it.
+      expect(world.cloudwatch.alarms.get(alarm)!.StateValue).toBe('ALARM');
+      const [schedule, ...others] = world.scheduler.schedules.values();
+      expect(others).toEqual([]);
+      expect(schedule).toMatchObject({
+        name: rearmScheduleName(alarm, at),
+        group: 'default',
+        expression: atExpression(at),
+        at,
+        actionAfterCompletion: 'DELETE',
+        target: { Arn: 'arn:aws:scheduler:::aws-sdk:cloudwatch:setAlarmState', RoleArn: ROLE },
+        input: { ScheduleExpressionTimezone: 'UTC', FlexibleTimeWindow: { Mode: 'OFF' } },
+      });
+      expect(schedule!.name.length).toBeLessThanOrEqual(64);
+      expect(JSON.parse(schedule!.target.Input!)).toMatchObject({
+        AlarmName: alarm,
+        StateValue: 'INSUFFICIENT_DATA',
+      });
+      // Nothing is due before that minute; then it runs once and is deleted.
+      expect(world.scheduler.due(at - 60_000)).toEqual([]);
+      expect(world.scheduler.due(at).map((due) => due.name)).toEqual([schedule!.name]);
+      expect(world.scheduler.schedules.size).toBe(0);
+    });
+
+    it('a duplicate delivery finds the schedule taken (ConflictException) and creates no second one', async () => {
+      const { alarm, changed, at } = await spentBudget('sched-dup');
+      await invoke(snsAlarmEvent(alarm, changed));
+      const [again] = await invoke(snsAlarmEvent(alarm, changed, 'again'));
+      expect(again).toMatchObject({ outcome: 'held', rearmed: false, rearmAt: new Date(at).toISOString() });
+      expect(world.scheduler.calls).toHaveLength(2);
+      expect(world.scheduler.schedules.size).toBe(1);
+      expect(again!.apiCalls.SetAlarmState).toBeUndefined();
+    });
+
+    it('re-arms at once, as without a role, when the schedule cannot be created', async () => {
+      const { alarm, changed } = await spentBudget('sched-denied');
+      world.scheduler.failNext(SCHEDULER_ERRORS.accessDenied);
+      const [outcome] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(outcome).toMatchObject({ outcome: 'held', hold: 'budget-exhausted', rearmed: true });
+      expect(outcome!.rearmAt).toBeUndefined();
+      expect(outcome!.apiCalls).toMatchObject({ CreateSchedule: 1, SetAlarmState: 1 });
+      expect(world.cloudwatch.alarms.get(alarm)!.StateValue).toBe('INSUFFICIENT_DATA');
+    });
+
+    it('DRY_RUN schedules nothing; other holds (a cooldown) still re-arm at once', async () => {
+      const { name, alarm, changed } = await spentBudget('sched-dry');
+      await configure([name], { REARM_SCHEDULE_ROLE_ARN: ROLE, DRY_RUN: 'true' });
+      const [dry] = await invoke(snsAlarmEvent(alarm, changed));
+      expect(dry).toMatchObject({ outcome: 'dry-run', hold: 'budget-exhausted', rearmed: false });
+      expect(world.scheduler.calls).toEqual([]);
+
+      const cooling = await arrange('sched-cooldown', 4, 'down', 0.2 * MIB);
+      await kinesisClient().send(
+        new AddTagsToStreamCommand({
+          StreamName: cooling.name,
+          Tags: { [HISTORY_TAG]: encodeHistory([cooling.changed - 60_000]) },
+        }),
+      );
+      await configure([cooling.name], { REARM_SCHEDULE_ROLE_ARN: ROLE });
+      const [held] = await invoke(eventBridgeAlarmEvent(cooling.alarm, cooling.changed));
+      expect(held).toMatchObject({ outcome: 'held', hold: 'cooldown', rearmed: true });
+      expect(world.scheduler.calls).toEqual([]);
+    });
   });
 
   it('rewrites alarms that assume the wrong shard count instead of acting on them', async () => {

@@ -60,7 +60,7 @@ describe('serverless invoke local: shard-autoscaler', () => {
     );
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout + result.stderr).toMatch(
-      /ALARM_ACTIONS, NOTIFICATION_TOPIC_ARN empty for invoke local/,
+      /ALARM_ACTIONS, NOTIFICATION_TOPIC_ARN, REARM_SCHEDULE_ROLE_ARN empty for invoke local/,
     );
     const output = lastJson(result.stdout) as { dryRun: boolean; outcomes: Array<Record<string, unknown>> };
     expect(output.dryRun).toBe(true);

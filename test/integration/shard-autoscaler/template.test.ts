@@ -164,6 +164,36 @@ describe('shard-autoscaler in the packaged template', () => {
     });
   });
 
+  it('re-arms budget holds through one-time schedules in its own group, run by a role that can only re-arm its alarms', () => {
+    const role = template.Resources.ShardAutoscalerRole!.Properties!;
+    const statements = (role.Policies as Array<{ PolicyDocument: { Statement: Json[] } }>)[0]!.PolicyDocument
+      .Statement;
+    const find = (action: string) => statements.find((s) => [s.Action].flat().includes(action));
+    const group = template.Resources.ShardAutoscalerRearmSchedules!;
+    expect(group.Type).toBe('AWS::Scheduler::ScheduleGroup');
+    const groupName = String(group.Properties!.Name);
+    expect(environment.REARM_SCHEDULE_GROUP).toBe(groupName);
+    expect(environment.REARM_SCHEDULE_ROLE_ARN).toEqual({
+      'Fn::GetAtt': ['ShardAutoscalerRearmRole', 'Arn'],
+    });
+    expect(JSON.stringify(find('scheduler:CreateSchedule')?.Resource)).toContain(
+      `:schedule/${groupName}/rearm-*`,
+    );
+    const pass = find('iam:PassRole');
+    expect(pass?.Resource).toEqual({ 'Fn::GetAtt': ['ShardAutoscalerRearmRole', 'Arn'] });
+    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+
+    const rearm = template.Resources.ShardAutoscalerRearmRole!.Properties!;
+    const trust = (rearm.AssumeRolePolicyDocument as { Statement: Json[] }).Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]!.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+    const allowed = (rearm.Policies as Array<{ PolicyDocument: { Statement: Json[] } }>).flatMap(
+      (policy) => policy.PolicyDocument.Statement,
+    );
+    expect(allowed.map((s) => s.Action)).toEqual(['cloudwatch:SetAlarmState']);
+    expect(JSON.stringify(allowed[0]!.Resource)).toContain(`:alarm:${environment.ALARM_NAME_PREFIX}*`);
+  });
+
   it('keeps what SNS or EventBridge fail to deliver, and invocations that fail or grow too old, in an encrypted queue', () => {
     const configs = resourcesOf('AWS::Lambda::EventInvokeConfig').filter(
       ([, r]) =>
