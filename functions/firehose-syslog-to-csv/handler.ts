@@ -7,7 +7,12 @@
  * reason logged. See README.md.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { type ProcessOptions, processFirehoseBytes, type RecordBytes } from '../../shared/firehose';
+import {
+  onOverflowFor,
+  type ProcessOptions,
+  processFirehoseBytes,
+  type RecordBytes,
+} from '../../shared/firehose';
 import { type ByteWriter, notUtf8, writeSyslogCsv } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
 import { config, type SyslogToCsvConfig } from './config';
@@ -16,7 +21,11 @@ import { config, type SyslogToCsvConfig } from './config';
  * One record to CSV, appended to `out` (see firehose-syslog-to-json's transformRecord). A line that does not parse
  * throws LogParseError: the runner answers the record ProcessingFailed with its original data and logs the reason.
  */
-export function transformRecord(record: RecordBytes, out: ByteWriter, settings: SyslogToCsvConfig): void {
+export function transformRecord(
+  record: RecordBytes,
+  out: ByteWriter,
+  settings: Pick<SyslogToCsvConfig, 'lineEnding'>,
+): void {
   if (!record.utf8) throw notUtf8();
   writeSyslogCsv(
     record.bytes,
@@ -37,7 +46,7 @@ export function syslogToCsv(
   event: FirehoseTransformationEvent,
   context?: Context,
   options: ProcessOptions = {},
-  settings: SyslogToCsvConfig = config(),
+  settings: Pick<SyslogToCsvConfig, 'lineEnding'> = config(),
 ): Promise<FirehoseTransformationResult> {
   return processFirehoseBytes(event, (record, out) => transformRecord(record, out, settings), {
     ...(context && { lambdaContext: context }),
@@ -45,7 +54,9 @@ export function syslogToCsv(
   });
 }
 
+// OVERFLOW=reingest: CSV that does not fit in the response goes back as the original lines (README).
 export const handler = kitHandler(
-  (event: FirehoseTransformationEvent, context: Context) => syslogToCsv(event, context),
+  (event: FirehoseTransformationEvent, context: Context) =>
+    syslogToCsv(event, context, { onOverflow: onOverflowFor(config().overflow) }),
   { config },
 );

@@ -7,9 +7,15 @@
  * See README.md.
  */
 import type { Context, FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { type ProcessOptions, processFirehoseBytes, type RecordBytes } from '../../shared/firehose';
+import {
+  onOverflowFor,
+  type ProcessOptions,
+  processFirehoseBytes,
+  type RecordBytes,
+} from '../../shared/firehose';
 import { type ByteWriter, notUtf8, writeSyslogJson } from '../../shared/logformats';
 import { kitHandler } from '../../shared/middleware';
+import { config } from './config';
 
 /**
  * One record to NDJSON, appended to `out`: it reads the record's bytes where the runner decoded them and writes
@@ -38,6 +44,9 @@ export function syslogToJson(
   });
 }
 
-export const handler = kitHandler((event: FirehoseTransformationEvent, context: Context) =>
-  syslogToJson(event, context),
+// OVERFLOW=reingest: JSON that does not fit in the response goes back as the original lines (README).
+export const handler = kitHandler(
+  (event: FirehoseTransformationEvent, context: Context) =>
+    syslogToJson(event, context, { onOverflow: onOverflowFor(config().overflow) }),
+  { config },
 );
