@@ -81,7 +81,6 @@ function valueAt(value: unknown, path: readonly string[]): unknown {
 export function fieldText(value: unknown, path: readonly string[]): string {
   const found = valueAt(value, path);
   if (found === undefined || found === null) return '';
-  if (typeof found === 'string') return found;
   if (typeof found === 'object') return JSON.stringify(found);
   return String(found);
 }

@@ -5,6 +5,7 @@ import {
   compileRules,
   compileTemplate,
   parseRules,
+  RuleError,
   renderTemplate,
 } from '../../../functions/kinesis-to-sns/rules';
 import { matchRules } from '../../../functions/kinesis-to-sns/transform';
@@ -35,8 +36,28 @@ describe('rule templates', () => {
 
   it('explains a broken template', () => {
     expect(() => compileTemplate('a {{b')).toThrow(/never closed/);
-    expect(() => compileTemplate('a {{}}')).toThrow(/dotted field path/);
+    expect(() => compileTemplate('a {{}}')).toThrow(
+      'placeholder at character 3 must be a dotted field path like {{detail.host}}',
+    );
     expect(() => compileTemplate('a {{x..y}}')).toThrow(/dotted field path/);
+  });
+
+  it('reads "}}" before a placeholder as text', () => {
+    const template = compileTemplate('a}} {{x}}}}');
+    expect(renderTemplate(template, { x: 'v' }, { name: 'r', severity: 's' })).toBe('a}} v}}');
+    expect(renderTemplate(compileTemplate('}}{{x}}'), { x: 'v' }, { name: 'r', severity: 's' })).toBe('}}v');
+  });
+
+  it('renders strings as they are, numbers and booleans as JSON does, and nothing inside a string', () => {
+    const template = compileTemplate('{{s}}|{{b}}|{{s.length}}|{{s.0}}|{{n.toFixed}}|{{nil.x}}');
+    const value = { s: 'abc', b: false, n: 2, nil: null };
+    expect(renderTemplate(template, value, { name: 'r', severity: 's' })).toBe('abc|false||||');
+  });
+
+  it('names the rule and severity only for $rule and $severity alone', () => {
+    const template = compileTemplate('{{$rule}} {{$rule.id}} {{$severity.x}}');
+    const value = { $rule: { id: 'field' }, $severity: { x: 'sev' } };
+    expect(renderTemplate(template, value, { name: 'r', severity: 's' })).toBe('r field sev');
   });
 });
 
@@ -52,8 +73,30 @@ describe('rule lists', () => {
 
   it.each([
     ['{', '(list): (json): not valid JSON'],
-    ['[]', 'must be a non-empty JSON array'],
+    ['[]', 'rule (list): (root): must be a non-empty JSON array of rules (or {"rules": [...]})'],
+    ['null', 'rule (list): (root): must be a non-empty JSON array'],
     ['[1]', 'rule #1: (rule): must be a JSON object'],
+    ['[null]', 'rule #1: (rule): must be a JSON object'],
+    ['[{"pattern":{"x":[1]},"severity":"low"}]', 'rule #1: name: must be 1-64'],
+    ['[{"name":123,"pattern":{"x":[1]},"severity":"low"}]', 'rule #1: name: must be 1-64'],
+    ['[{"name":"a","pattern":{"x":[1]},"severity":"low!"}]', 'rule "a": severity: must be'],
+    ['[{"name":"a","pattern":{"x":[1]},"severity":"-low"}]', 'rule "a": severity: must be'],
+    [`[{"name":"a","pattern":{"x":[1]},"severity":"${'s'.repeat(33)}"}]`, 'rule "a": severity: must be'],
+    ['[{"name":"a","pattern":1,"severity":"low"}]', 'rule "a": pattern: must be a JSON object'],
+    ['[{"name":"a","pattern":{"a b":1},"severity":"low"}]', 'rule "a": pattern["a b"]: must be an array'],
+    [
+      '[{"name":"a","pattern":{"x":[1]},"severity":"low","subject":""}]',
+      'rule "a": subject: must be a non-empty string template',
+    ],
+    [
+      '[{"name":"a","pattern":{"x":[1]},"severity":"low","subject":7}]',
+      'rule "a": subject: must be a non-empty string template',
+    ],
+    [
+      '[{"name":"a","pattern":{"x":[1]},"severity":"low","message":"{{x"}]',
+      'rule "a": message: "{{" at character 1 is never closed',
+    ],
+    ['[{"name":"a","pattern":{"x":[1]},"severity":"low","groupBy":5}]', 'rule "a": groupBy: must be'],
     ['[{"name":"a b","pattern":{"x":[1]},"severity":"low"}]', 'rule "a b": name: must be 1-64'],
     [
       '[{"name":"a","pattern":{"x":[1]},"severity":"low"},{"name":"a","pattern":{"x":[1]},"severity":"low"}]',
@@ -73,9 +116,25 @@ describe('rule lists', () => {
       '[{"name":"a","pattern":{"x":[1]},"severity":"low","groupBy":"a..b"}]',
       'rule "a": groupBy: must be a dotted field path',
     ],
-    ['[{"name":"a","pattern":{"x":[1]},"severity":"low","sevrity":"x"}]', 'rule "a": sevrity: unknown key'],
+    [
+      '[{"name":"a","pattern":{"x":[1]},"severity":"low","sevrity":"x"}]',
+      'rule "a": sevrity: unknown key (one of name, pattern, severity, subject, message, groupBy, description)',
+    ],
   ])('%s -> %s', (json, message) => {
     expect(() => parseRules(json)).toThrow(message);
+  });
+
+  it('throws a RuleError naming the rule, the path and the problem', () => {
+    const error = (() => {
+      try {
+        parseRules('[{"name":"a","pattern":{"x":[1]},"severity":"low","groupBy":"."}]');
+      } catch (thrown) {
+        return thrown as RuleError;
+      }
+    })();
+    expect(error).toBeInstanceOf(RuleError);
+    expect(error).toMatchObject({ name: 'RuleError', rule: '"a"', path: 'groupBy' });
+    expect(error!.problem).toBe('must be a dotted field path, e.g. "detail.host"');
   });
 
   it('accepts {"rules": [...]}', () => {
