@@ -2,6 +2,7 @@
  * A hold on the 24 h budget re-arms its alarm once, when the budget frees (rearm.ts), instead of every minute until
  * then: which decisions, when, under what name, and what it changes in `npm run simulate`.
  */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { config } from '../../../functions/shard-autoscaler/config';
 import { DAY_MS, decide } from '../../../functions/shard-autoscaler/decide';
@@ -11,7 +12,7 @@ import { atExpression, budgetRearmAt, rearmScheduleName } from '../../../functio
 import { ConfigError } from '../../../shared/middleware/config';
 import { simulate, summarise } from '../../../scripts/simulate/model';
 import { ours } from '../../../scripts/simulate/policies';
-import { loadTraces } from '../../../scripts/simulate/traces';
+import { loadTraces, type Trace } from '../../../scripts/simulate/traces';
 
 const policy = resolvePolicy({ streamName: 'orders' });
 const now = Date.UTC(2026, 0, 22, 13, 40, 20);
@@ -152,5 +153,73 @@ describe('in the simulator', () => {
       expect(after.invocations * 5, trace.name).toBeLessThan(before.invocations);
       expect(after.rejected, trace.name).toEqual([]);
     }
+  });
+});
+
+describe('property: budget holds with one-time re-arms (the simulated function path)', () => {
+  const MIB = 1024 * 1024;
+  const traces = fc
+    .array(fc.tuple(fc.integer({ min: 20, max: 300 }), fc.double({ min: 0.02, max: 30, noNaN: true })), {
+      minLength: 3,
+      maxLength: 10,
+    })
+    .map((segments): Trace => {
+      const levels: number[] = [];
+      for (const [minutes, mib] of segments) for (let i = 0; i < minutes; i++) levels.push(mib);
+      return {
+        name: 'random',
+        points: levels.map((mib, minute) => ({
+          minute,
+          bytesPerSec: mib * MIB,
+          recordsPerSec: (mib * MIB) / 2048,
+        })),
+      };
+    });
+
+  it('never outside min/max, over the budget or its reserve, against the half/double rule, refused, or scaling twice in a minute', () => {
+    fc.assert(
+      fc.property(
+        traces,
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 8, max: 64 }),
+        fc.integer({ min: 2, max: 6 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.boolean(),
+        (load, minShards, maxShards, budget, reserve, onePeriod) => {
+          const p = resolvePolicy({
+            streamName: 'random',
+            minShards,
+            maxShards,
+            maxOperationsPer24h: budget,
+            reserveForScaleUp: reserve % budget,
+            ...(onePeriod ? { scaleUpEvaluationPeriods: 1, scaleUpDatapoints: 1 } : {}),
+          });
+          const run = simulate(
+            load,
+            ours(p, {
+              onDecision: (decision, world) => {
+                if (decision.action !== 'scale') return;
+                const used = world.accepted.filter((t) => t > world.minute - DAY_MS / 60_000).length;
+                expect(used).toBeLessThan(budget);
+                if (decision.direction === 'down') expect(budget - used).toBeGreaterThan(p.reserveForScaleUp);
+              },
+            }),
+            Math.min(maxShards, Math.max(minShards, 4)),
+          );
+          const summary = summarise(run, { min: minShards, max: maxShards });
+          expect(summary['refused calls']).toBe(0);
+          expect(summary['outside min/max']).toBe(0);
+          expect(summary['max ops / 24h']).toBeLessThanOrEqual(budget);
+          for (const op of run.operations) {
+            expect(op.to).toBeLessThanOrEqual(2 * op.from);
+            expect(op.to).toBeGreaterThanOrEqual(Math.ceil(op.from / 2));
+          }
+          // No two operations in one minute: a duplicate delivery never scales twice.
+          const minutes = run.operations.map((op) => op.minute);
+          expect(new Set(minutes).size).toBe(minutes.length);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
