@@ -58,6 +58,121 @@ const kinesisToS3Writes = (t: Template) => {
   return arnTexts(writes[0]!.Resource);
 };
 
+/**
+ * Each Firehose blueprint's role, the --param naming the stream it re-ingests into, the function, the one action it
+ * may then call and that action's service (serverless.yml custom.firehoseOverflow).
+ */
+const FIREHOSE_REINGESTION: [string, string, string, string, 'firehose' | 'kinesis'][] = [
+  [
+    'FirehoseProcessRecordRole',
+    'firehoseProcessRecordDeliveryStream',
+    'firehose-process-record',
+    'firehose:PutRecordBatch',
+    'firehose',
+  ],
+  [
+    'FirehoseJsonPartitionerRole',
+    'firehoseJsonPartitionerDeliveryStream',
+    'firehose-json-partitioner',
+    'firehose:PutRecordBatch',
+    'firehose',
+  ],
+  [
+    'FirehoseKinesisSourceRole',
+    'firehoseSourceStreamName',
+    'firehose-kinesis-source',
+    'kinesis:PutRecords',
+    'kinesis',
+  ],
+  [
+    'FirehoseApacheLogToJsonRole',
+    'firehoseApacheLogToJsonDeliveryStream',
+    'firehose-apache-log-to-json',
+    'firehose:PutRecordBatch',
+    'firehose',
+  ],
+  [
+    'FirehoseApacheLogToCsvRole',
+    'firehoseApacheLogToCsvDeliveryStream',
+    'firehose-apache-log-to-csv',
+    'firehose:PutRecordBatch',
+    'firehose',
+  ],
+  [
+    'FirehoseSyslogToJsonRole',
+    'firehoseSyslogToJsonDeliveryStream',
+    'firehose-syslog-to-json',
+    'firehose:PutRecordBatch',
+    'firehose',
+  ],
+  [
+    'FirehoseSyslogToCsvRole',
+    'firehoseSyslogToCsvDeliveryStream',
+    'firehose-syslog-to-csv',
+    'firehose:PutRecordBatch',
+    'firehose',
+  ],
+];
+
+type Json = Record<string, unknown>;
+
+/** A condition of the template, evaluated where it compares literals (Fn::Not, Fn::Equals, Condition). */
+function conditionHolds(t: Template, name: string): boolean {
+  const conditions = (t as { Conditions?: Record<string, unknown> }).Conditions ?? {};
+  const evaluate = (expression: unknown): boolean => {
+    const e = expression as Json;
+    if ('Fn::Not' in e) return !evaluate((e['Fn::Not'] as unknown[])[0]);
+    if ('Fn::Equals' in e) {
+      const [a, b] = e['Fn::Equals'] as unknown[];
+      expect(typeof a === 'string' && typeof b === 'string', `${name} compares literals`).toBe(true);
+      return a === b;
+    }
+    if ('Condition' in e) return evaluate(conditions[String(e.Condition)]);
+    throw new Error(`cannot evaluate ${JSON.stringify(e)}`);
+  };
+  expect(conditions[name], `condition ${name}`).toBeDefined();
+  return evaluate(conditions[name]);
+}
+
+/** A Fn::Sub of literals, substituted: the ARN text as CloudFormation will write it (the AWS:: variables kept). */
+function subbed(resource: unknown): unknown {
+  const sub = (resource as Json | undefined)?.['Fn::Sub'];
+  if (!Array.isArray(sub)) return resource;
+  const [text, variables] = sub as [string, Record<string, string>];
+  return Object.entries(variables).reduce((out, [name, value]) => out.split(`\${${name}}`).join(value), text);
+}
+
+/** The statements of a role other than its log writes, with Fn::If resolved as the template's conditions say. */
+function reingestGrants(t: Template, role: string): Json[] {
+  const statements = (
+    t.Resources[role]!.Properties!.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>
+  ).flatMap((policy) => policy.PolicyDocument.Statement);
+  return statements
+    .map((statement) => {
+      const branch = (statement as Json)['Fn::If'] as [string, Json, Json] | undefined;
+      if (!branch) return statement as Json;
+      return conditionHolds(t, branch[0]) ? branch[1] : undefined;
+    })
+    .filter((statement): statement is Json => statement !== undefined)
+    .filter((statement) => ![statement.Action].flat().includes('logs:PutLogEvents'))
+    .map(({ Condition, ...statement }) =>
+      Condition === undefined
+        ? { ...statement, Resource: subbed(statement.Resource) }
+        : { ...statement, Resource: subbed(statement.Resource), Condition },
+    );
+}
+
+/** A function's environment variables in the template. */
+function environmentOf(t: Template, name: string): Record<string, unknown> {
+  const fn = Object.values(t.Resources).find(
+    (resource) =>
+      resource.Type === 'AWS::Lambda::Function' &&
+      resource.Properties!.FunctionName === `kinesis-lambda-kit-dev-${name}`,
+  );
+  expect(fn, name).toBeDefined();
+  return (fn!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
 const functionsIn = (t: Template) =>
   Object.entries(t.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
 
@@ -179,6 +294,46 @@ describe('packaged CloudFormation', () => {
         `--param="deadLetterRetentionDays=${value}" must be a whole number of days, 1 or more`,
       );
     }
+  }, 180_000);
+
+  it('grants no Firehose blueprint a re-ingestion permission, and keeps OVERFLOW processing-failed, unless its stream is named', () => {
+    for (const [role, , fn] of FIREHOSE_REINGESTION) {
+      expect(reingestGrants(template, role), role).toEqual([]);
+      expect(environmentOf(template, fn).OVERFLOW, fn).toBe('processing-failed');
+    }
+    // The CloudWatch Logs processor's delivery stream is the stack's own: it always re-ingests into it.
+    expect(environmentOf(template, 'firehose-cloudwatch-logs-processor').OVERFLOW).toBe('reingest');
+  });
+
+  it("with --param naming each blueprint's stream: exactly the one put on exactly that stream, OVERFLOW reingest", async () => {
+    const named = await packaged(FIREHOSE_REINGESTION.map(([, param], i) => `--param=${param}=stream-${i}`));
+    expect(findIamViolations(named)).toEqual([]);
+    for (const [i, [role, , fn, action, service]] of FIREHOSE_REINGESTION.entries()) {
+      const grants = reingestGrants(named, role);
+      const puts = grants.filter((statement) => statement.Action !== 'kms:GenerateDataKey');
+      expect(puts, role).toEqual([
+        {
+          Effect: 'Allow',
+          Action: action,
+          Resource: `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${service === 'firehose' ? 'deliverystream' : 'stream'}/stream-${i}`,
+        },
+      ]);
+      expect(environmentOf(named, fn).OVERFLOW, fn).toBe('reingest');
+    }
+  }, 180_000);
+
+  it('refuses a re-ingestion stream name AWS would refuse, naming the parameter', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'klk-package-'));
+    const result = await runServerless([
+      'package',
+      '--package',
+      out,
+      '--param=firehoseApacheLogToJsonDeliveryStream=logs/apache',
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr + result.stdout).toContain(
+      '--param="firehoseApacheLogToJsonDeliveryStream=logs/apache" must be a delivery stream name',
+    );
   }, 180_000);
 
   it('encrypts at rest every stream, bucket, queue, topic, table and delivery stream it creates', () => {
