@@ -21,6 +21,7 @@ export const MODULES: Record<string, string[]> = {
     'shared/sinks/opensearch.ts',
     'shared/sinks/sns.ts',
     'shared/sinks/concurrency.ts',
+    'shared/sinks/dynamodb.ts',
   ],
   logformats: [
     'shared/logformats/apache.ts',

@@ -21,8 +21,11 @@ interface Sent {
   signal: AbortSignal | undefined;
 }
 
-/** An SNS client whose every PublishBatch is answered by `answer(entries, call number)`. */
-function scriptedSns(answer: (entries: PublishBatchRequestEntry[], n: number) => PublishBatchResponse) {
+/**
+ * An SNS client whose every PublishBatch is answered by `answer(entries, call number)`. Answers are loosely typed:
+ * SNS may leave out fields its model marks required (a Failed entry without Code).
+ */
+function scriptedSns(answer: (entries: PublishBatchRequestEntry[], n: number) => object) {
   const sent: Sent[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
