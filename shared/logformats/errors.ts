@@ -26,9 +26,14 @@ export class LogParseError extends SafeMessageError {
     /** 1-based line number in the record, when the record holds several lines. */
     readonly line?: number,
   ) {
+    // A line that does not parse is bad data, not a defect: its stack says nothing, and capturing one costs far more
+    // than parsing the line (~20x, measured on a batch of syslog lines), which every bad line in a batch would pay.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(
       `${format}: ${line === undefined ? '' : `line ${line}: `}${problem}${column === undefined ? '' : ` at column ${column}`}`,
     );
+    Error.stackTraceLimit = stackTraceLimit;
   }
 
   /** The same error, located at `line` of a multi-line record. */

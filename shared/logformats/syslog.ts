@@ -657,6 +657,18 @@ class SyslogScan {
   timestampEnd = -1;
   /** Epoch ms of the timestamp (when timestampStart >= 0). */
   utcMs = 0;
+  /**
+   * Set when the timestamp's UTC form is its own fields (no offset, no leap second): then they are written as they
+   * are, without turning utcMs back into a date. The year is the one the line has or was given.
+   */
+  utcFields = false;
+  year = 0;
+  month = 0;
+  day = 0;
+  hour = 0;
+  minute = 0;
+  second = 0;
+  millisecond = 0;
   hostStart = -1;
   hostEnd = -1;
   programStart = -1;
@@ -674,10 +686,6 @@ class SyslogScan {
   readonly params = new Int32Array(4 * MAX_SD_PARAMS);
   messageStart = -1;
   messageEnd = -1;
-  /** Whether the message holds a byte JSON escapes (a control character, '"' or '\'). */
-  messageEscapes = false;
-  /** Whether the message holds a byte that makes it a quoted CSV field (',', '"' or CR). */
-  messageQuoted = false;
 }
 
 const scan = new SyslogScan();
@@ -707,7 +715,31 @@ function digits(src: Uint8Array, at: number, count: number): number {
   return value;
 }
 
-/** {@link rfc3339} over src[at, end): epoch ms, or NaN where rfc3339 would fail. */
+/** Records a validated UTC timestamp's fields for the writers (a leap second is left to utcMs: it rolls over). */
+function fields(
+  s: SyslogScan,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millisecond: number,
+): void {
+  s.utcFields = second < 60;
+  s.year = year;
+  s.month = month;
+  s.day = day;
+  s.hour = hour;
+  s.minute = minute;
+  s.second = second;
+  s.millisecond = millisecond;
+}
+
+/**
+ * {@link rfc3339} over src[at, end): epoch ms, or NaN where rfc3339 would fail. A `Z` timestamp's fields go to
+ * {@link scan} for the writers.
+ */
 function rfc3339Bytes(src: Uint8Array, at: number, end: number): number {
   if (end - at < 20) return NaN;
   const year = digits(src, at, 4);
@@ -746,7 +778,12 @@ function rfc3339Bytes(src: Uint8Array, at: number, end: number): number {
   const ms = epochMs(year, month, day, hour, minute, second, millisecond);
   if (ms === null || i >= end) return NaN;
   const zone = src[i];
-  if (zone === 0x5a) return i + 1 === end ? ms : NaN;
+  if (zone === 0x5a) {
+    if (i + 1 !== end) return NaN;
+    fields(scan, year, month, day, hour, minute, second, millisecond);
+    return ms;
+  }
+  scan.utcFields = false;
   if ((zone !== 0x2b && zone !== DASH) || i + 6 !== end || src[i + 3] !== COLON) return NaN;
   const hh = digits(src, i + 1, 2);
   const mm = digits(src, i + 4, 2);
@@ -845,25 +882,13 @@ function scanStructuredData(s: SyslogScan, src: Uint8Array, i: number, end: numb
   return i;
 }
 
-/** Records the message src[start, end) (it may be empty) and what it needs; returns true. */
-function scanMessage(s: SyslogScan, src: Uint8Array, start: number, end: number): boolean {
-  let escapes = false;
-  let quoted = false;
-  for (let k = start; k < end; k++) {
-    const c = src[k]!;
-    if (c <= COMMA || c === BACKSLASH) {
-      if (c < 0x20 || c === QUOTE || c === BACKSLASH) {
-        escapes = true;
-        if (c === QUOTE || c === 0x0d) quoted = true;
-      } else if (c === COMMA) {
-        quoted = true;
-      }
-    }
-  }
+/**
+ * Records the message src[start, end) (it may be empty); returns true. Its bytes are read once, by the writer
+ * (which gives up on a newline: the scanner may be handed a whole record, and a newline means several lines).
+ */
+function scanMessage(s: SyslogScan, start: number, end: number): boolean {
   s.messageStart = start;
   s.messageEnd = end;
-  s.messageEscapes = escapes;
-  s.messageQuoted = quoted;
   return true;
 }
 
@@ -928,7 +953,7 @@ function scan5424(s: SyslogScan, src: Uint8Array, i: number, end: number): boole
   if (src[i] !== SPACE) return false;
   i++;
   if (end - i >= 3 && src[i] === 0xef && src[i + 1] === 0xbb && src[i + 2] === 0xbf) i += 3;
-  return scanMessage(s, src, i, end);
+  return scanMessage(s, i, end);
 }
 
 /**
@@ -1020,14 +1045,16 @@ function scan3164(s: SyslogScan, src: Uint8Array, i: number, end: number, refere
       ms = epochMs(year, month, day, hour, minute, second, millisecond);
     } else {
       if (!Number.isFinite(referenceTime)) return false;
-      const thisYear = yearOf(referenceTime);
-      ms = epochMs(thisYear, month, day, hour, minute, second, millisecond);
+      year = yearOf(referenceTime);
+      ms = epochMs(year, month, day, hour, minute, second, millisecond);
       if (ms !== null && ms > referenceTime + FUTURE_SKEW_MS) {
-        ms = epochMs(thisYear - 1, month, day, hour, minute, second, millisecond);
+        year--;
+        ms = epochMs(year, month, day, hour, minute, second, millisecond);
       }
     }
     if (ms === null) return false;
     s.utcMs = ms;
+    fields(s, year, month, day, hour, minute, second, millisecond);
     i = j;
   }
   s.timestampStart = tsStart;
@@ -1057,7 +1084,7 @@ function scan3164(s: SyslogScan, src: Uint8Array, i: number, end: number, refere
     if (messageStart === -2) return false;
     if (messageStart < 0) messageStart = i;
   }
-  return scanMessage(s, src, messageStart, end);
+  return scanMessage(s, messageStart, end);
 }
 
 /**
@@ -1140,9 +1167,41 @@ function writeIso(out: Uint8Array, p: number, ms: number): number {
   return p + 24;
 }
 
+/** {@link writeIso} from the scanned fields (utcFields set: they are the UTC time, year 1-9999). */
+function writeIsoFields(out: Uint8Array, p: number, s: SyslogScan): number {
+  const { year, month, day, hour, minute, second, millisecond } = s;
+  out[p] = 48 + Math.floor(year / 1000);
+  out[p + 1] = 48 + (Math.floor(year / 100) % 10);
+  out[p + 2] = 48 + (Math.floor(year / 10) % 10);
+  out[p + 3] = 48 + (year % 10);
+  out[p + 4] = DASH;
+  out[p + 5] = 48 + Math.floor(month / 10);
+  out[p + 6] = 48 + (month % 10);
+  out[p + 7] = DASH;
+  out[p + 8] = 48 + Math.floor(day / 10);
+  out[p + 9] = 48 + (day % 10);
+  out[p + 10] = 0x54;
+  out[p + 11] = 48 + Math.floor(hour / 10);
+  out[p + 12] = 48 + (hour % 10);
+  out[p + 13] = COLON;
+  out[p + 14] = 48 + Math.floor(minute / 10);
+  out[p + 15] = 48 + (minute % 10);
+  out[p + 16] = COLON;
+  out[p + 17] = 48 + Math.floor(second / 10);
+  out[p + 18] = 48 + (second % 10);
+  out[p + 19] = 0x2e;
+  out[p + 20] = 48 + Math.floor(millisecond / 100);
+  out[p + 21] = 48 + (Math.floor(millisecond / 10) % 10);
+  out[p + 22] = 48 + (millisecond % 10);
+  out[p + 23] = 0x5a;
+  return p + 24;
+}
+
 function put(out: Uint8Array, p: number, constant: Uint8Array): number {
-  for (let k = 0; k < constant.length; k++) out[p + k] = constant[k]!;
-  return p + constant.length;
+  const n = constant.length;
+  if (n > 24) out.set(constant, p);
+  else for (let k = 0; k < n; k++) out[p + k] = constant[k]!;
+  return p + n;
 }
 
 function copy(out: Uint8Array, p: number, src: Uint8Array, start: number, end: number): number {
@@ -1206,37 +1265,56 @@ function jsonField(out: Uint8Array, p: number, src: Uint8Array, start: number, e
   return p;
 }
 
-/** The message as a JSON string, escaped as JSON.stringify escapes it. */
-function jsonMessage(out: Uint8Array, p: number, s: SyslogScan, src: Uint8Array): number {
+/** What a writer returns when it needs more room than the caller made (the caller makes it and calls again). */
+const NEED_ROOM = -2;
+
+/**
+ * The message src[start, end) as a JSON string, escaped as JSON.stringify escapes it, at out[p]; returns the end,
+ * -1 on a newline (several lines: the careful path's), or {@link NEED_ROOM} when escapes may not fit in `out`
+ * with `tail` more bytes after the message.
+ */
+function jsonMessage(
+  out: Uint8Array,
+  p: number,
+  src: Uint8Array,
+  start: number,
+  end: number,
+  tail: number,
+): number {
   out[p++] = QUOTE;
-  if (!s.messageEscapes) {
-    p = copy(out, p, src, s.messageStart, s.messageEnd);
-  } else {
-    for (let k = s.messageStart; k < s.messageEnd; k++) {
-      const c = src[k]!;
-      if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
-        out[p++] = c;
-        continue;
-      }
-      out[p++] = BACKSLASH;
-      if (c === QUOTE || c === BACKSLASH) out[p++] = c;
-      else if (c === 0x08)
-        out[p++] = 0x62; // \b
-      else if (c === 0x09)
-        out[p++] = 0x74; // \t
-      else if (c === 0x0a)
-        out[p++] = 0x6e; // \n
-      else if (c === 0x0c)
-        out[p++] = 0x66; // \f
-      else if (c === 0x0d)
-        out[p++] = 0x72; // \r
-      else {
-        out[p++] = 0x75; // \u00XX
-        out[p++] = 48;
-        out[p++] = 48;
-        out[p++] = HEX[c >> 4]!;
-        out[p++] = HEX[c & 15]!;
-      }
+  let roomChecked = false;
+  for (let k = start; k < end; k++) {
+    const c = src[k]!;
+    if (c > QUOTE && c !== BACKSLASH) {
+      out[p++] = c;
+      continue;
+    }
+    if (c === SPACE || c === 0x21) {
+      out[p++] = c;
+      continue;
+    }
+    if (c === 0x0a) return -1;
+    if (!roomChecked) {
+      // Six bytes at most per byte left (\u0001), then the rest of the object.
+      if (p + 6 * (end - k) + tail > out.length) return NEED_ROOM;
+      roomChecked = true;
+    }
+    out[p++] = BACKSLASH;
+    if (c === QUOTE || c === BACKSLASH) out[p++] = c;
+    else if (c === 0x08)
+      out[p++] = 0x62; // \b
+    else if (c === 0x09)
+      out[p++] = 0x74; // \t
+    else if (c === 0x0c)
+      out[p++] = 0x66; // \f
+    else if (c === 0x0d)
+      out[p++] = 0x72; // \r
+    else {
+      out[p++] = 0x75; // \u00XX
+      out[p++] = 48;
+      out[p++] = 48;
+      out[p++] = HEX[c >> 4]!;
+      out[p++] = HEX[c & 15]!;
     }
   }
   out[p++] = QUOTE;
@@ -1255,13 +1333,22 @@ function writeCleanJson(out: Uint8Array, p: number, src: Uint8Array): number {
   p = put(out, p, J_PROCESSID);
   p = jsonField(out, p, src, s.pidStart, s.pidEnd);
   p = put(out, p, J_MESSAGE);
-  p = s.messageStart < 0 ? put(out, p, J_NULL) : jsonMessage(out, p, s, src);
+  if (s.messageStart < 0) {
+    p = put(out, p, J_NULL);
+  } else {
+    const tail =
+      400 +
+      (s.sdStart < 0 ? 0 : 2 * (s.sdEnd - s.sdStart)) +
+      (s.msgidStart < 0 ? 0 : s.msgidEnd - s.msgidStart);
+    p = jsonMessage(out, p, src, s.messageStart, s.messageEnd, tail);
+    if (p < 0) return p;
+  }
   p = put(out, p, J_AT_TIMESTAMP);
   if (s.timestampStart < 0) {
     p = put(out, p, J_NULL);
   } else {
     out[p++] = QUOTE;
-    p = writeIso(out, p, s.utcMs);
+    p = s.utcFields ? writeIsoFields(out, p, s) : writeIso(out, p, s.utcMs);
     if (p < 0) return -1;
     out[p++] = QUOTE;
   }
@@ -1315,6 +1402,22 @@ function csvBytes(
   return p;
 }
 
+/**
+ * How the message src[start, end) goes into CSV: 1 quoted (it holds ',', '"' or CR), 0 as it is, -1 not at all
+ * (it holds a newline: several lines, the careful path's).
+ */
+function csvMessage(src: Uint8Array, start: number, end: number): number {
+  let quoted = 0;
+  for (let k = start; k < end; k++) {
+    const c = src[k]!;
+    if (c <= COMMA) {
+      if (c === 0x0a) return -1;
+      if (c === COMMA || c === QUOTE || c === 0x0d) quoted = 1;
+    }
+  }
+  return quoted;
+}
+
 /** Whether src[start, end) holds ',' or '"' (the timestamp, with a ',' fraction; structured data). */
 function needsCsvQuotes(src: Uint8Array, start: number, end: number): boolean {
   for (let k = start; k < end; k++) if (src[k] === COMMA || src[k] === QUOTE) return true;
@@ -1343,12 +1446,14 @@ function writeCleanCsv(out: Uint8Array, p: number, src: Uint8Array, crlf: boolea
     // An empty message is `""`, told apart from a missing one (an empty field).
     out[p++] = QUOTE;
     out[p++] = QUOTE;
-  } else {
-    p = csvBytes(out, p, src, s.messageStart, s.messageEnd, s.messageQuoted);
+  } else if (s.messageStart >= 0) {
+    const quoted = csvMessage(src, s.messageStart, s.messageEnd);
+    if (quoted < 0) return -1;
+    p = csvBytes(out, p, src, s.messageStart, s.messageEnd, quoted === 1);
   }
   out[p++] = COMMA;
   if (s.timestampStart >= 0) {
-    p = writeIso(out, p, s.utcMs);
+    p = s.utcFields ? writeIsoFields(out, p, s) : writeIso(out, p, s.utcMs);
     if (p < 0) return -1;
   }
   if (!s.rfc5424) {
@@ -1401,19 +1506,60 @@ export function writeSyslogJson(
   options: SyslogParseOptions = {},
 ): void {
   const referenceTime = referenceOf(options.referenceTime);
-  forEachLineIn(bytes, afterBom(bytes, start, end), end, (lineStart, lineEnd) => {
-    if (scanClean(bytes, lineStart, lineEnd, referenceTime)) {
-      // A message JSON escapes can grow to six bytes a byte (\u0001).
-      const escapes = scan.messageEscapes ? 5 * (scan.messageEnd - scan.messageStart) : 0;
-      writer.ensure(roomFor(lineStart, lineEnd) + escapes);
-      const next = writeCleanJson(writer.buf, writer.pos, bytes);
-      if (next >= 0) {
-        writer.pos = next;
-        return;
-      }
-    }
+  const from = afterBom(bytes, start, end);
+  // One line per record is the common case (Kinesis Agent): the whole record goes to the fast path, which gives
+  // up on a newline (the careful path's: line by line).
+  const stop = lineStop(bytes, from, end);
+  if (stop > from && writeJsonLine(bytes, from, stop, writer, referenceTime)) return;
+  forEachLineIn(bytes, from, end, (lineStart, lineEnd) => {
+    if (writeJsonLine(bytes, lineStart, lineEnd, writer, referenceTime)) return;
     writer.text(syslogToJson(parseSyslogLine(lineText(bytes, lineStart, lineEnd), { referenceTime })) + '\n');
   });
+}
+
+/** Where a record holding one line ends without its terminator (a final LF, CRLF or CR, as forEachLineIn reads it). */
+function lineStop(bytes: Uint8Array, from: number, end: number): number {
+  let stop = end;
+  if (stop > from && bytes[stop - 1] === 0x0a) stop--;
+  if (stop > from && bytes[stop - 1] === 0x0d) stop--;
+  return stop;
+}
+
+/** The fast path's JSON for bytes[start, end), if it takes the line; false leaves it to the careful path. */
+function writeJsonLine(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  writer: ByteWriter,
+  referenceTime: number,
+): boolean {
+  if (!scanClean(bytes, start, end, referenceTime)) return false;
+  writer.ensure(roomFor(start, end));
+  let next = writeCleanJson(writer.buf, writer.pos, bytes);
+  if (next === NEED_ROOM) {
+    writer.ensure(10 * (end - start) + 1024);
+    next = writeCleanJson(writer.buf, writer.pos, bytes);
+  }
+  if (next < 0) return false;
+  writer.pos = next;
+  return true;
+}
+
+/** The fast path's CSV for bytes[start, end), if it takes the line; false leaves it to the careful path. */
+function writeCsvLine(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  writer: ByteWriter,
+  referenceTime: number,
+  crlf: boolean,
+): boolean {
+  if (!scanClean(bytes, start, end, referenceTime)) return false;
+  writer.ensure(roomFor(start, end));
+  const next = writeCleanCsv(writer.buf, writer.pos, bytes, crlf);
+  if (next < 0) return false;
+  writer.pos = next;
+  return true;
 }
 
 /** {@link syslogRecordToCsv} as {@link writeSyslogJson} is to syslogRecordToJson. */
@@ -1427,15 +1573,11 @@ export function writeSyslogCsv(
 ): void {
   const referenceTime = referenceOf(options.referenceTime);
   const crlf = lineEnding === '\r\n';
-  forEachLineIn(bytes, afterBom(bytes, start, end), end, (lineStart, lineEnd) => {
-    if (scanClean(bytes, lineStart, lineEnd, referenceTime)) {
-      writer.ensure(roomFor(lineStart, lineEnd));
-      const next = writeCleanCsv(writer.buf, writer.pos, bytes, crlf);
-      if (next >= 0) {
-        writer.pos = next;
-        return;
-      }
-    }
+  const from = afterBom(bytes, start, end);
+  const stop = lineStop(bytes, from, end);
+  if (stop > from && writeCsvLine(bytes, from, stop, writer, referenceTime, crlf)) return;
+  forEachLineIn(bytes, from, end, (lineStart, lineEnd) => {
+    if (writeCsvLine(bytes, lineStart, lineEnd, writer, referenceTime, crlf)) return;
     writer.text(
       syslogToCsv(parseSyslogLine(lineText(bytes, lineStart, lineEnd), { referenceTime }), lineEnding),
     );
@@ -1446,5 +1588,5 @@ export function writeSyslogCsv(
 export function takesFastPath(line: string, referenceTime: number): boolean {
   const bytes = Buffer.from(line, 'utf8');
   if (!scanClean(bytes, 0, bytes.length, referenceTime)) return false;
-  return writeCleanJson(Buffer.alloc(roomFor(0, bytes.length) + 6 * bytes.length), 0, bytes) >= 0;
+  return writeCleanJson(Buffer.alloc(10 * bytes.length + 1024), 0, bytes) >= 0;
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ByteWriter,
   parseSyslogLine,
+  syslogRecordToCsv,
   syslogRecordToJson,
   syslogToCsv,
   syslogToJson,
@@ -265,19 +266,17 @@ describe('syslog bytes path', () => {
       fc.constantFrom('', '\n', '\r\n'),
     );
     fc.assert(
-      fc.property(record, ([bom, lines, separator, final]) => {
-        const text = (bom ? '\uFEFF' : '') + lines.join(separator) + final;
-        if (lines.some((l) => l.includes('\n'))) return;
-        const referenceTime = REFERENCE_TIMES[0]!;
-        let careful: string;
-        try {
-          careful = Buffer.from(syslogRecordToJsonText(text, referenceTime)).toString('utf8');
-        } catch (error) {
-          expect(bytesPath(text, 'json', referenceTime)).toBe(`error: ${(error as Error).message}`);
-          return;
-        }
-        expect(bytesPath(text, 'json', referenceTime)).toBe(careful);
-      }),
+      fc.property(
+        record,
+        fc.constantFrom(...REFERENCE_TIMES),
+        ([bom, lines, separator, final], referenceTime) => {
+          const text = (bom ? '\uFEFF' : '') + lines.join(separator) + final;
+          if (lines.some((l) => l.includes('\n'))) return;
+          for (const format of ['json', 'csv', 'crlf'] as const) {
+            expect(bytesPath(text, format, referenceTime)).toBe(carefulRecord(text, format, referenceTime));
+          }
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -309,8 +308,86 @@ describe('syslog bytes path', () => {
   });
 });
 
-/** The careful record path (string decode, careful parser per line), as text. */
-function syslogRecordToJsonText(text: string, referenceTime: number): Uint8Array {
+/** The careful record path (the record decoded to a string, the careful parser per line), or its error message. */
+function carefulRecord(text: string, format: Format, referenceTime: number): string {
   const w = new ByteWriter(4096);
-  return syslogRecordToJson(Buffer.from(text, 'utf8'), w, { referenceTime });
+  const bytes = Buffer.from(text, 'utf8');
+  try {
+    const out =
+      format === 'json'
+        ? syslogRecordToJson(bytes, w, { referenceTime })
+        : syslogRecordToCsv(bytes, w, { referenceTime }, format === 'csv' ? '\n' : '\r\n');
+    return Buffer.from(out).toString('utf8');
+  } catch (error) {
+    return `error: ${(error as Error).message}`;
+  }
 }
+
+describe('LogParseError', () => {
+  it('captures no stack trace: a bad line is data, and a stack cost ~20x parsing the line', () => {
+    const error = (() => {
+      try {
+        parseSyslogLine('<192>Oct 11 22:14:15 h k: x');
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error('expected a parse error');
+    })();
+    expect(error.message).toBe('syslog: priority out of range (0-191) at column 2');
+    expect(error.stack).not.toMatch(/\n\s+at /);
+    // The limit is restored for every other error.
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
+  });
+});
+
+describe('syslog bytes path in linear time', () => {
+  // The bytes path's fast scanner on adversarial lines (SD names, which it compares pairwise up to its caps; escapes
+  // that make it ask for more room; a long tag-like word): 10x the line costs at most ~10x the time.
+  const cases: [string, (size: number) => string][] = [
+    // Within the fast path's caps (past them the careful path takes over: linear-time.test.ts times it).
+    [
+      '64 SD params with long values',
+      (n) =>
+        `<14>1 - h a - - [x@1${Array.from({ length: 64 }, (_, i) => ` p${i}="${'v'.repeat(n / 64)}"`).join('')}] m`,
+    ],
+    [
+      '16 SD elements with long values',
+      (n) =>
+        `<14>1 - h a - - ${Array.from({ length: 16 }, (_, i) => `[e${i} a="${'v'.repeat(n / 16)}"]`).join('')} m`,
+    ],
+    ['a message of quotes', (n) => `<34>Oct 11 22:14:15 host app[1]: ${'"'.repeat(n)}`],
+    ['a message of control characters', (n) => `<14>1 - h a - - - ${'\u0001'.repeat(n)}`],
+    ['a long tag-like word', (n) => `Oct 11 22:14:15 host ${'t['.repeat(n / 2)}`],
+  ];
+  const w = new ByteWriter();
+  const timeOf = (text: string, format: Format) => {
+    const bytes = Buffer.from(text, 'utf8');
+    let best = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 3; round++) {
+      const start = performance.now();
+      try {
+        if (format === 'json')
+          writeSyslogJson(bytes, 0, bytes.length, w, { referenceTime: REFERENCE_TIMES[0] });
+        else writeSyslogCsv(bytes, 0, bytes.length, w, { referenceTime: REFERENCE_TIMES[0] });
+      } catch {
+        // Rejecting the line is a result too.
+      }
+      w.reset();
+      best = Math.min(best, performance.now() - start);
+    }
+    return best;
+  };
+  for (const [name, build] of cases) {
+    it(name, () => {
+      for (const format of ['json', 'csv'] as const) {
+        const [t100k, t1m] = [100_000, 1_000_000].map((size) => timeOf(build(size), format)) as [
+          number,
+          number,
+        ];
+        expect(t1m, `${name} ${format}: ${t100k.toFixed(2)} / ${t1m.toFixed(2)} ms`).toBeLessThan(
+          30 * t100k + 50,
+        );
+      }
+    });
+  }
+});
