@@ -25,6 +25,7 @@ const suites: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   // Each suite registers itself here (one line per bench/<name>.bench.ts).
   kpl: () => import('./kpl.bench'),
   firehose: () => import('./firehose.bench'),
+  syslog: () => import('./syslog.bench'),
   sns: () => import('./sns.bench'),
   dynamodb: () => import('./dynamodb.bench'),
   'kinesis-to-s3': () => import('./kinesis-to-s3.bench'),
