@@ -41,7 +41,7 @@ import { mulberry32 } from '../scripts/lib/random';
 import { type BenchResult, type Measurement, measure, printTable } from './harness';
 
 const EVENT_BYTES = 6_000_000;
-const PASSES = 3;
+const PASSES = 5;
 const MUST_FAIL_SHARE = 0.03;
 
 const HOSTS = [

@@ -1295,8 +1295,12 @@ function jsonMessage(
     }
     if (c === 0x0a) return -1;
     if (!roomChecked) {
-      // Six bytes at most per byte left (\u0001), then the rest of the object.
-      if (p + 6 * (end - k) + tail > out.length) return NEED_ROOM;
+      // Six bytes at most per byte left (\u0001), then the rest of the object. (A record of several lines is not
+      // worth the room: it goes line by line.)
+      if (p + 6 * (end - k) + tail > out.length) {
+        for (let n = k; n < end; n++) if (src[n] === 0x0a) return -1;
+        return NEED_ROOM;
+      }
       roomChecked = true;
     }
     out[p++] = BACKSLASH;
