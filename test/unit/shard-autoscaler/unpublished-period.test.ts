@@ -66,6 +66,19 @@ describe('a scale-up decision and the period not published yet', () => {
     expect(demand.throttled).toBe(true);
   });
 
+  it('counts a period with records only (no bytes datapoint) as published', () => {
+    const recordsOnly = emptySample(minute(39), { incomingRecords: 3000 * 60 });
+    const demand = measureDemand([busy(minute(38)), recordsOnly], onePeriod, 'up', now);
+    expect(demand).toMatchObject({ binding: 'records', periods: 1 });
+    expect(demand.shards).toBeCloseTo(3, 5);
+  });
+
+  it('a window with no data at all measures no demand (and does not fail)', () => {
+    const demand = measureDemand([emptySample(minute(38)), emptySample(minute(39))], onePeriod, 'up', now);
+    expect(demand).toMatchObject({ shards: 0, periods: 0, throttled: false });
+    expect(measureDemand([], onePeriod, 'up', now)).toMatchObject({ shards: 0, periods: 0 });
+  });
+
   it('keeps empty periods for a scale-down (no traffic is a reason to remove shards)', () => {
     const policy = resolvePolicy({ streamName: 'orders' });
     const samples = Array.from({ length: 12 }, (_, k) => emptySample(now - (13 - k) * 300_000));
