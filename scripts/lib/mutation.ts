@@ -38,6 +38,7 @@ export const MODULES: Record<string, string[]> = {
     'functions/shard-autoscaler/demand.ts',
     'functions/shard-autoscaler/policy.ts',
     'functions/shard-autoscaler/alarms.ts',
+    'functions/shard-autoscaler/rearm.ts',
   ],
   consumers: [
     'functions/kinesis-to-dynamodb/item.ts',

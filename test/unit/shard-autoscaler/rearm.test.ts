@@ -93,6 +93,22 @@ describe('budgetRearmAt', () => {
   });
 });
 
+describe('budgetRearmAt without a time', () => {
+  it('is undefined for a budget hold that knows no time (an empty window: decide() never makes one)', () => {
+    const decision = decide({
+      direction: 'up',
+      now,
+      currentShards: 4,
+      history: hourly(10),
+      demand: demand(4),
+      policy,
+    });
+    const { retryAfter: _dropped, ...withoutTime } = decision as Extract<typeof decision, { action: 'hold' }>;
+    expect(withoutTime.hold).toBe('budget-exhausted');
+    expect(budgetRearmAt(withoutTime)).toBeUndefined();
+  });
+});
+
 describe('the schedule', () => {
   it('has a name of at most 64 allowed characters, one per alarm and minute', () => {
     const alarm = `kinesis-autoscaler-${'s'.repeat(128)}-scale-down`;
