@@ -253,6 +253,15 @@ describe('isJsonBytes agrees with TextDecoder(fatal) + JSON.parse', () => {
     expect(isJsonBytes(utf8(`${'['.repeat(1000)}${']'.repeat(999)}`))).toBe(false);
   });
 
+  it('keeps each container`s kind when nesting outgrows every earlier document (objects inside arrays, 200,000 deep)', () => {
+    // Deeper than the tests above reach, so the scanner's stack grows during this call: the kinds already on it
+    // must survive the growth, or an object would be taken for an array at its closing brace.
+    const deep = `${'[{"a":'.repeat(100_000)}1${'}]'.repeat(100_000)}`;
+    expect(isJsonBytes(utf8(deep))).toBe(true);
+    expect(isJsonBytes(utf8(`${deep.slice(0, -1)}}`))).toBe(false);
+    agrees(utf8(deep));
+  });
+
   it('reads a view at its offset (records are views into one aggregate)', () => {
     const whole = utf8('xx{"a":1}yy');
     expect(isJsonBytes(whole.subarray(2, 9))).toBe(true);
