@@ -83,6 +83,13 @@ describe('field filter: what a path reaches', () => {
     const shape = 'a JSON object of "dotted.path": [values] or {"exists": true|false}';
     for (const json of ['null', '5', '"text"', '[]']) expect(message(json)).toBe(shape);
     expect(message('{')).toMatch(/^not valid JSON \(.+\)$/);
+    let parseError: unknown;
+    try {
+      parseFieldFilter('{');
+    } catch (error) {
+      parseError = error;
+    }
+    expect((parseError as Error).cause).toBeInstanceOf(SyntaxError);
     for (const path of ['.a', 'a.', 'a..b', ''])
       expect(message(JSON.stringify({ [path]: [1] }))).toBe(`path "${path}" has an empty segment`);
     for (const condition of [null, 1, 'x', {}, { exists: 'yes' }, { exists: null }])
