@@ -15,7 +15,12 @@ export const MODULES: Record<string, string[]> = {
     'shared/kinesis/select.ts',
     'shared/kinesis/event.ts',
   ],
-  firehose: ['shared/firehose/response-size.ts', 'shared/firehose/decode.ts', 'shared/firehose/runner.ts'],
+  firehose: [
+    'shared/firehose/response-size.ts',
+    'shared/firehose/decode.ts',
+    'shared/firehose/runner.ts',
+    'shared/firehose/reingest.ts',
+  ],
   sinks: [
     'shared/sinks/key-template.ts',
     'shared/sinks/opensearch.ts',
