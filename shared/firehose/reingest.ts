@@ -183,7 +183,9 @@ async function putBatch(
       codes = (response.Records ?? []).map((r) => r.ErrorCode);
       if ((response.FailedRecordCount ?? 0) > 0 && codes.every((c) => !c)) codes = batch.map(() => 'Unknown');
     }
-    if (codes.length !== batch.length) codes = batch.map((_, i) => codes[i] ?? 'MissingResponseEntry');
+    // Entries the response leaves out are retried; one it holds without an error code was stored.
+    if (codes.length !== batch.length)
+      codes = batch.map((_, i) => (i < codes.length ? codes[i] : 'MissingResponseEntry'));
   } catch (error) {
     const name = (error as Error)?.name ?? 'Error';
     if (PERMANENT_CALL_ERRORS.has(name)) {
