@@ -4,6 +4,7 @@ import { toNdjsonLine, toNdjsonOutput } from '../../../functions/kinesis-to-s3/t
 import {
   hasMember,
   jsonLine,
+  jsonLineBytes,
   projectText,
   RecordShapeError,
   withMember,
@@ -262,5 +263,47 @@ describe('the handler`s default path: the record`s own bytes, never decoded (toN
     expect(toNdjsonOutput(record, settings)).toBeInstanceOf(Uint8Array);
     expect(toNdjsonOutput(record, { ...settings, projection: parseProjection(['id']) })).toBe('{"id":1}');
     expect(typeof toNdjsonOutput(record, { ...settings, includeMetadata: true })).toBe('string');
+  });
+});
+
+describe('lossless helpers on the edges the properties rarely reach', () => {
+  const bytes = (text: string) => Buffer.from(text, 'utf8');
+  const textOf = (data: Uint8Array) => Buffer.from(data).toString('utf8');
+
+  it('returns an ordinary record`s bytes as they are: no copy, and a UTF-8 byte 0xBF at offset 2 is no BOM', () => {
+    const plain = bytes('{"a":1}');
+    expect(jsonLineBytes(plain)).toBe(plain);
+    const yuml = bytes('"ÿ"'); // 22 C3 BF 22
+    expect(jsonLineBytes(yuml)).toBe(yuml);
+    expect(textOf(jsonLineBytes(bytes('\uFEFF ["ÿ"] \n')))).toBe('["ÿ"]');
+  });
+
+  it('turns a lone CR between tokens into a space, wherever it is', () => {
+    expect(textOf(jsonLineBytes(bytes('{"a":\r1}')))).toBe('{"a": 1}');
+    expect(textOf(jsonLineBytes(bytes('{\r"a":1}')))).toBe('{ "a":1}');
+    expect(textOf(jsonLineBytes(bytes('{\n"a":1}')))).toBe('{ "a":1}');
+    expect(jsonLine('{"a":\r1}')).toBe('{"a": 1}');
+  });
+
+  it('projects values whose strings hold commas, braces and brackets', () => {
+    expect(projectText('{"a":"x, y}]","b":1}', [['a'], ['b']])).toBe('{"a":"x, y}]","b":1}');
+    expect(projectText('{"a":{"s":"}{]["},"b":2}', [['b'], ['a']])).toBe('{"b":2,"a":{"s":"}{]["}}');
+    expect(projectText('{"a":{"s":"}","t":{"u":3}},"b":2}', [['a', 't', 'u']])).toBe('{"a":{"t":{"u":3}}}');
+  });
+
+  it('finds no member in an empty object or in what is not an object', () => {
+    expect(hasMember('{}', '')).toBe(false);
+    expect(hasMember('{ }', 'a')).toBe(false);
+    expect(withMember('{}', '', '1')).toBe('{"":1}');
+    expect(withMember('{ }', 'k', '1')).toBe('{ "k":1}');
+    expect(hasMember('["a", 1]', 'a')).toBe(false);
+    expect(hasMember(' {"a": 1}', 'a')).toBe(true);
+    expect(projectText('["a", 1]', [['a']])).toBeUndefined();
+    expect(
+      projectText('{"a":{},"b":{"c":1}}', [
+        ['a', 'c'],
+        ['b', 'c'],
+      ]),
+    ).toBe('{"b":{"c":1}}');
   });
 });
