@@ -22,6 +22,7 @@ describe('compileCidr', () => {
     expect(() => compileCidr('2001:db8::/129')).toThrow('an IPv6 prefix length is at most 128');
     expect(() => compileCidr('fe80::1%eth0/64')).toThrow('must start with an IPv4 or IPv6 address');
     expect(() => compileCidr('10.0.0/8')).toThrow('must start with an IPv4 or IPv6 address');
+    expect(() => compileCidr('/8')).toThrow('must start with an IPv4 or IPv6 address');
     expect(() => compileCidr('10.0.0.0/32')).not.toThrow();
     expect(() => compileCidr('::/128')).not.toThrow();
   });
