@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FRAMING_LENGTH, MAGIC, md5, utf8Length, varintSize } from '../../shared/kpl/wire';
 
 /** Bytes of the protobuf varint encoding of `value`, by encoding it. */
@@ -76,6 +76,8 @@ describe('KPL wire helpers', () => {
       '\ud83d\ud83d',
       'x\udfffx',
       '😀\ud800',
+      '\ud800\ue000', // a high surrogate followed by a character above the low range
+      '\udbff\uffff',
     ])
       expect(utf8Length(text), JSON.stringify(text)).toBe(-1);
   });
@@ -84,5 +86,23 @@ describe('KPL wire helpers', () => {
     const bytes = Buffer.from('kinesis');
     expect(Buffer.from(md5(bytes)).equals(createHash('md5').update(bytes).digest())).toBe(true);
     expect(Buffer.from(md5(new Uint8Array(0))).toString('hex')).toBe('d41d8cd98f00b204e9800998ecf8427e');
+  });
+});
+
+describe('md5 on a Node without crypto.hash (Node 20 before 20.12)', () => {
+  it('falls back to createHash, with the same digest', async () => {
+    vi.resetModules();
+    vi.doMock('node:crypto', async (importOriginal) => ({
+      ...(await importOriginal<typeof import('node:crypto')>()),
+      hash: undefined,
+    }));
+    try {
+      const wire = await import('../../shared/kpl/wire');
+      const bytes = Buffer.from('kinesis');
+      expect(Buffer.from(wire.md5(bytes)).equals(createHash('md5').update(bytes).digest())).toBe(true);
+    } finally {
+      vi.doUnmock('node:crypto');
+      vi.resetModules();
+    }
   });
 });
