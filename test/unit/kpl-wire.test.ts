@@ -93,7 +93,7 @@ describe('md5 on a Node without crypto.hash (Node 20 before 20.12)', () => {
   it('falls back to createHash, with the same digest', async () => {
     vi.resetModules();
     vi.doMock('node:crypto', async (importOriginal) => ({
-      ...(await importOriginal<typeof import('node:crypto')>()),
+      ...(await importOriginal<Record<string, unknown>>()),
       hash: undefined,
     }));
     try {
