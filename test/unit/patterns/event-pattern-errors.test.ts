@@ -108,6 +108,7 @@ describe('pattern errors: anything-but', () => {
     expect(problem({ a: [{ 'anything-but': { prefix: 'a', suffix: 'b' } }] })).toBe(`${at}: ${one}`);
     expect(problem({ a: [{ 'anything-but': { numeric: ['>', 1] } }] })).toBe(`${at}: ${one}`);
     expect(problem({ a: [{ 'anything-but': { prefix: 1 } }] })).toBe(`${at}.prefix: must be a string`);
+    expect(problem({ a: [{ 'anything-but': { prefix: ['a'] } }] })).toBe(`${at}.prefix: must be a string`);
     expect(problem({ a: [{ 'anything-but': { wildcard: 'a**' } }] })).toBe(
       `${at}.wildcard: consecutive wildcard characters are not allowed (at character 2)`,
     );
