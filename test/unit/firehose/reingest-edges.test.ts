@@ -8,7 +8,7 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resetClients } from '../../../shared/aws/clients';
+import { firehoseClient, resetClients } from '../../../shared/aws/clients';
 import {
   batchesFor,
   FIREHOSE_PUT_LIMITS,
@@ -191,6 +191,39 @@ describe('errors', () => {
     expect(warn.mock.calls[0]![1]).toMatchObject({ target: 'kinesis:s', records: 1 });
   });
 
+  it('retries a call that threw null or undefined', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    firehose.on(PutRecordBatchCommand).callsFake(stored);
+    // The client itself rejecting with nothing (the mock would wrap it in an Error).
+    const client = firehoseClient();
+    const send = client.send.bind(client);
+    vi.spyOn(client, 'send')
+      .mockRejectedValueOnce(null)
+      .mockRejectedValueOnce(undefined)
+      .mockImplementation(send as never);
+    const report = await putRecordsReliably(FH, entriesOf(1), {
+      deadline: Date.now() + 5_000,
+      sleep: noSleep,
+    });
+    expect(report).toMatchObject({ calls: 3, retryRounds: 2 });
+    expect(report.failed.size).toBe(0);
+    expect(warn.mock.calls.map((c) => (c[1] as { errorName: string }).errorName)).toEqual(['Error', 'Error']);
+  });
+
+  it('passes the abort signal to every call, so calls in flight end at the deadline', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(stored);
+    kinesis.on(PutRecordsCommand).resolves({ FailedRecordCount: 0, Records: [{ SequenceNumber: '1' }] });
+    const controller = new AbortController();
+    const options = { deadline: Date.now() + 5_000, signal: controller.signal, sleep: noSleep };
+    await putRecordsReliably(FH, entriesOf(1), options);
+    await putRecordsReliably(KS, [{ data: Buffer.from('a'), partitionKey: 'p' }], options);
+    const signals = [
+      ...firehose.commandCalls(PutRecordBatchCommand),
+      ...kinesis.commandCalls(PutRecordsCommand),
+    ].map((c) => (c.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal);
+    expect(signals).toEqual([controller.signal, controller.signal]);
+  });
+
   it('retries only the failed entries of a partly failed PutRecordBatch', async () => {
     let n = 0;
     firehose
@@ -290,6 +323,22 @@ describe('backoff, deadline and abort', () => {
     expect(waits).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
     expect(report).toMatchObject({ calls: 8, retryRounds: 7 });
     expect(report.failed.size).toBe(0);
+  });
+
+  it('really waits between rounds unless told how to sleep', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const at: number[] = [];
+    let n = 0;
+    firehose.on(PutRecordBatchCommand).callsFake((input: FirehoseInput) => {
+      at.push(performance.now());
+      return ++n === 1 ? failing(input, 'ThrottlingException') : stored(input);
+    });
+    const report = await putRecordsReliably(FH, entriesOf(1), {
+      deadline: Date.now() + 5_000,
+      baseDelayMs: 80,
+    });
+    expect(report).toMatchObject({ calls: 2, retryRounds: 1 });
+    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(35);
   });
 
   it('starts no call at the deadline, and schedules no retry that would end at it', async () => {
@@ -496,6 +545,7 @@ describe('reingestHook', () => {
         const data = text(record.record.data);
         if (data === 'none') return [];
         if (data === 'bad') throw new Error('cannot split "secret"');
+        if (data === 'null') throw null;
         return [Buffer.from(data)];
       },
     });
@@ -504,6 +554,7 @@ describe('reingestHook', () => {
         overflow('n', 'none'),
         overflow('b', 'bad'),
         overflow('big', 'big', { fitsAlone: false }),
+        overflow('z', 'null'),
         overflow('ok', 'ok'),
       ],
       context(),
@@ -518,6 +569,10 @@ describe('reingestHook', () => {
       [
         'Record not re-ingested: its output alone exceeds the response and it cannot get smaller',
         { recordId: 'big', entries: 1 },
+      ],
+      [
+        'Record could not be prepared for re-ingestion',
+        { recordId: 'z', errorName: undefined, errorMessage: expect.any(String) },
       ],
     ]);
   });
