@@ -165,6 +165,17 @@ let cachedStringsStale = true;
 let cachedUtc = '';
 let cachedLocal = '';
 let cachedZone: string | null = null;
+/**
+ * For the CSV fast path: views (made once, so copying them allocates nothing) of the cached timestamp as logged, of
+ * its logged offset, and of `@timestamp_utc`'s value in {@link cachedBlock}.
+ */
+const DATETIME_20 = cachedDatetime.subarray(0, 20);
+const DATETIME_26 = cachedDatetime.subarray(0, 26);
+const DATETIME_ZONE = cachedDatetime.subarray(21, 26);
+const utcOf = (block: Uint8Array, at: number) => block.subarray(at, block.length - REQUEST_KEY_LENGTH - 1);
+const UTC_OF_UTC_BLOCK = utcOf(UTC_BLOCK, UTC_AT_UTC_BLOCK);
+const UTC_OF_ZONED_BLOCK = utcOf(ZONED_BLOCK, UTC_AT_ZONED_BLOCK);
+let cachedUtcBytes: Uint8Array = UTC_OF_UTC_BLOCK;
 
 function cachedStrings(): void {
   if (!cachedStringsStale) return;
@@ -278,12 +289,14 @@ function cacheDatetime(bytes: Uint8Array, start: number, end: number): string | 
     cachedJson = UTC_JSON;
     cachedLocalEnd = LOCAL_AT + 24;
     cachedZoneAt = -1;
+    cachedUtcBytes = UTC_OF_UTC_BLOCK;
   } else {
     block = ZONED_BLOCK;
     utcAt = UTC_AT_ZONED_BLOCK;
     cachedJson = ZONED_JSON;
     cachedLocalEnd = LOCAL_AT + 29;
     cachedZoneAt = ZONE_AT;
+    cachedUtcBytes = UTC_OF_ZONED_BLOCK;
     // `-07:00` after `@timestamp` (-0000 is written +00:00: in RFC 3339 -00:00 means "offset unknown"), and
     // `timezone` as logged.
     block[LOCAL_OFFSET_AT] = offset === 0 ? 0x2b : bytes[start + 21]!;
@@ -397,6 +410,7 @@ function yearTenThousand(bytes: Uint8Array, start: number, n: number, local: num
   cachedJson = jsonOf(block);
   cachedLocalEnd = LOCAL_AT + localText.length;
   cachedUtcAt = block.indexOf('_utc":"') + 7;
+  cachedUtcBytes = utcOf(block, cachedUtcAt);
   cachedZoneAt = zone === null ? -1 : block.indexOf('"timezone":"') + 12;
 }
 
@@ -1113,7 +1127,308 @@ export function apacheRecordToCsv(
   return writer.finish();
 }
 
-/** {@link apacheRecordToCsv} as {@link writeApacheJson} is to apacheRecordToJson. */
+/*
+ * CSV on the bytes path, as the JSON is: writeCleanCsv writes a clean line's CSV record in one pass over the line,
+ * straight into the output, with the timestamp from the JSON path's cache (validated and written once per distinct
+ * timestamp; the logged form, `timestamp_utc` and `timezone` are copied from views of the cache). It takes the lines
+ * the JSON fast path takes and gives up where it does (a backslash, a control character, `!` in a token, a request
+ * line without protocol, ...), and also on a comma in a token (host, ident, authuser) and on a field that opens
+ * with the byte EF (as U+FEFF, the BOM, does: textOf's TextDecoder drops a BOM opening a field, so the careful path
+ * writes such a field without it, and so must the fast one). The rest goes to the careful path, parseLine +
+ * apacheToCsv, the record path of before; a property test holds the two to the same bytes and the same errors.
+ * The only fields the fast path may have to quote are ones holding a comma (a quote, CR or LF makes it give up), so
+ * it never doubles a quote.
+ */
+const COMMA = 0x2c;
+/** The first byte of a UTF-8 BOM (EF BB BF), and of every other character from U+F000 to U+FFFF. */
+const BOM_LEAD = 0xef;
+
+/** Whether src[from, to) holds a comma. */
+function hasComma(src: Uint8Array, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (src[k] === COMMA) return true;
+  return false;
+}
+
+/**
+ * The CSV field of src[from, to) (which holds no quote, CR or LF) at out[p], quoted when `quoted` (it holds a
+ * comma), `""` when empty; returns the position after it.
+ */
+function csvRange(
+  src: Uint8Array,
+  from: number,
+  to: number,
+  out: Uint8Array,
+  p: number,
+  quoted: boolean,
+): number {
+  if (from === to || quoted) {
+    out[p++] = QUOTE;
+    p = copyRange(src, from, to, out, p);
+    out[p++] = QUOTE;
+    return p;
+  }
+  return copyRange(src, from, to, out, p);
+}
+
+/*
+ * A quoted field's bytes are copied as they are scanned, before it is known whether they must be quoted; they are
+ * moved by one byte in the less common case: most requests and referrers hold no comma (written where they go, then
+ * moved right to make room for the opening quote), most browsers' user agents hold one (`KHTML, like Gecko`: written
+ * one byte on, then moved left when they need no quotes).
+ */
+
+/** Ends a field copied to out[p, q): quoted (moved right by one) when `quoted` or empty; returns the end. */
+function endUnquoted(out: Uint8Array, p: number, q: number, quoted: boolean): number {
+  if (!quoted && q > p) return q;
+  if (q - p > 64) out.copyWithin(p + 1, p, q);
+  else for (let k = q; k > p; k--) out[k] = out[k - 1]!;
+  out[p] = QUOTE;
+  out[q + 1] = QUOTE;
+  return q + 2;
+}
+
+/** Ends a field copied to out[p + 1, q): quoted when `quoted` or empty, else moved left by one; returns the end. */
+function endQuoted(out: Uint8Array, p: number, q: number, quoted: boolean): number {
+  if (quoted || q === p + 1) {
+    out[p] = QUOTE;
+    out[q] = QUOTE;
+    return q + 1;
+  }
+  if (q - p > 64) out.copyWithin(p, p + 1, q);
+  else for (let k = p + 1; k < q; k++) out[k - 1] = out[k]!;
+  return q - 1;
+}
+
+/** Ends a CSV record at out[p] (LF, or CRLF when `crlf`); returns the position after it. */
+function csvEnd(out: Uint8Array, p: number, crlf: boolean): number {
+  if (crlf) out[p++] = 0x0d;
+  out[p++] = 0x0a;
+  return p;
+}
+
+/**
+ * Writes the CSV record of a clean line src[start, end) at out[p] and returns the position after it, or -1 to leave
+ * the line to the careful path. The caller has made room for 2 * (end - start) + 512 bytes.
+ */
+function writeCleanCsv(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  p: number,
+  crlf: boolean,
+): number {
+  // The token loops end on the first byte below `#` (a space ends the token; a control character, `!` or a quote
+  // gives up, as in writeCleanLine) or a comma (gives up: a token is written unquoted); as in writeCleanLine they are
+  // written out rather than shared.
+  let i = start;
+  let c: number;
+
+  // %h %l %u, each followed by its comma.
+  if (src[i] === BOM_LEAD) return -1;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === COMMA) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== SPACE || i === start) return -1;
+  out[p++] = COMMA;
+  const identStart = ++i;
+  if (src[i] === BOM_LEAD) return -1;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === COMMA) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== SPACE || i === identStart) return -1;
+  out[p++] = COMMA;
+  const userStart = ++i;
+  if (src[i] === BOM_LEAD) return -1;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === COMMA) break;
+    out[p++] = c;
+    i++;
+  }
+  if (c !== SPACE || i === userStart) return -1;
+  out[p++] = COMMA;
+
+  // [%t]: the cached timestamp, or a new one validated and cached (as writeCleanLine does); written as logged.
+  if (i + 1 >= end || src[i + 1] !== 0x5b) return -1;
+  const datetimeStart = i + 2;
+  let close = datetimeStart + cachedLength;
+  let same = close < end && src[close] === 0x5d;
+  if (same) {
+    for (let k = cachedLength - 1; k >= 0; k--) {
+      if (src[datetimeStart + k] !== cachedDatetime[k]) {
+        same = false;
+        break;
+      }
+    }
+  }
+  if (!same) {
+    close = datetimeStart + 26;
+    if (src[close] !== 0x5d) close = datetimeStart + 20;
+    if (close >= end || src[close] !== 0x5d || cacheDatetime(src, datetimeStart, close) !== null) return -1;
+  }
+  // (The logged bytes, now cached: one native copy of a view made once is cheaper than a loop of 20-26 bytes.)
+  if (cachedLength === 26) {
+    out.set(DATETIME_26, p);
+    p += 26;
+  } else {
+    out.set(DATETIME_20, p);
+    p += 20;
+  }
+  out[p++] = COMMA;
+
+  // "%r": quoted when it holds a comma; verb, path and protocol (from its first and last space) come later.
+  i = close + 1;
+  if (i + 1 >= end || src[i] !== SPACE || src[i + 1] !== QUOTE) return -1;
+  i += 2;
+  const requestStart = i;
+  let firstSpace = -1;
+  let lastSpace = -1;
+  let comma = false;
+  let q = p;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === COMMA || c === BACKSLASH) {
+      if (c === SPACE) {
+        if (firstSpace < 0) firstSpace = i;
+        lastSpace = i;
+      } else if (c === COMMA) {
+        comma = true;
+      } else if (c !== 0x21) {
+        break;
+      }
+    }
+    out[q++] = c;
+    i++;
+  }
+  if (c !== QUOTE || lastSpace <= firstSpace) return -1;
+  const requestEnd = i;
+  if (src[requestStart] === BOM_LEAD || src[firstSpace + 1] === BOM_LEAD || src[lastSpace + 1] === BOM_LEAD) {
+    return -1;
+  }
+  p = endUnquoted(out, p, q, comma);
+
+  // %>s %b (a status without a leading zero; bytes as a number, `-` as 0)
+  i = requestEnd + 1;
+  if (i + 5 > end || src[i] !== SPACE || src[i + 4] !== SPACE) return -1;
+  const s0 = src[i + 1]! - 48;
+  const s1 = src[i + 2]! - 48;
+  const s2 = src[i + 3]! - 48;
+  if (s0 < 1 || s0 > 9 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) return -1;
+  out[p++] = COMMA;
+  out[p++] = s0 + 48;
+  out[p++] = s1 + 48;
+  out[p++] = s2 + 48;
+  out[p++] = COMMA;
+  i += 5;
+  if (i < end && src[i] === 0x2d) {
+    out[p++] = 0x30;
+    i++;
+  } else {
+    const digitsStart = i;
+    while (i < end && (src[i]! - 0x30) >>> 0 <= 9) i++;
+    if (i === digitsStart || i - digitsStart > 15) return -1;
+    let k = digitsStart;
+    while (k < i - 1 && src[k] === 0x30) k++;
+    for (; k < i; k++) out[p++] = src[k]!;
+  }
+  if (i < end && src[i] !== SPACE) return -1;
+
+  // timestamp_utc and timezone (empty when none is logged), from the cached block.
+  out[p++] = COMMA;
+  out.set(cachedUtcBytes, p);
+  p += cachedUtcBytes.length;
+  out[p++] = COMMA;
+  if (cachedLength === 26) {
+    out.set(DATETIME_ZONE, p);
+    p += 5;
+  }
+  out[p++] = COMMA;
+
+  // verb, path, protocol: each quoted when it holds a comma (only when the request does).
+  p = csvRange(src, requestStart, firstSpace, out, p, comma && hasComma(src, requestStart, firstSpace));
+  out[p++] = COMMA;
+  p = csvRange(src, firstSpace + 1, lastSpace, out, p, comma && hasComma(src, firstSpace + 1, lastSpace));
+  out[p++] = COMMA;
+  p = csvRange(src, lastSpace + 1, requestEnd, out, p, comma && hasComma(src, lastSpace + 1, requestEnd));
+  out[p++] = COMMA;
+
+  // "%{Referer}i" "%{User-Agent}i" in the combined format (empty fields in the common one); anything after them
+  // is ignored.
+  if (i + 1 >= end || src[i + 1] !== QUOTE) {
+    if (!endsLine(src, i, end)) return -1;
+    out[p++] = COMMA;
+    return csvEnd(out, p, crlf);
+  }
+  i += 2;
+  if (src[i] === BOM_LEAD) return -1;
+  comma = false;
+  q = p;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === COMMA || c === BACKSLASH) {
+      if (c === COMMA) comma = true;
+      else if (c !== SPACE && c !== 0x21) break;
+    }
+    out[q++] = c;
+    i++;
+  }
+  if (c !== QUOTE) return -1;
+  p = endUnquoted(out, p, q, comma);
+  out[p++] = COMMA;
+  if (i + 2 >= end || src[i + 1] !== SPACE || src[i + 2] !== QUOTE) {
+    if (!endsLine(src, i + 1, end)) return -1;
+    return csvEnd(out, p, crlf);
+  }
+  i += 3;
+  if (src[i] === BOM_LEAD) return -1;
+  comma = false;
+  q = p + 1;
+  for (;;) {
+    if (i >= end) return -1;
+    c = src[i]!;
+    if (c < 0x23 || c === COMMA || c === BACKSLASH) {
+      if (c === COMMA) comma = true;
+      else if (c !== SPACE && c !== 0x21) break;
+    }
+    out[q++] = c;
+    i++;
+  }
+  if (c !== QUOTE || !endsLine(src, i + 1, end)) return -1;
+  p = endQuoted(out, p, q, comma);
+  return csvEnd(out, p, crlf);
+}
+
+/** Writes the CSV record of the line at bytes[start, end): the fast path, or the careful one. */
+function writeCsvLine(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  w: ByteWriter,
+  lineEnding: CsvLineEnding,
+): void {
+  w.ensure(2 * (end - start) + 512);
+  const next = writeCleanCsv(bytes, start, end, w.buf, w.pos, lineEnding === '\r\n');
+  if (next < 0) w.text(apacheToCsv(parseLine(bytes, start, end), lineEnding));
+  else w.pos = next;
+}
+
+/**
+ * {@link apacheRecordToCsv} as {@link writeApacheJson} is to apacheRecordToJson: the record at bytes[start, end),
+ * already checked to be UTF-8, appended to the writer's current record without ending it; on a throw, the writer
+ * may hold part of the record (the caller discards it).
+ */
 export function writeApacheCsv(
   bytes: Uint8Array,
   start: number,
@@ -1121,7 +1436,23 @@ export function writeApacheCsv(
   writer: ByteWriter,
   lineEnding: CsvLineEnding = '\n',
 ): void {
+  // A record of one clean line goes to the fast path whole, as in writeApacheJson.
+  const stop = end > start && bytes[end - 1] === 0x0a ? end - 1 : end;
+  if (stop - start <= WHOLE_RECORD_FAST_PATH_BYTES) {
+    writer.ensure(2 * (stop - start) + 512);
+    const next = writeCleanCsv(bytes, start, stop, writer.buf, writer.pos, lineEnding === '\r\n');
+    if (next >= 0) {
+      writer.pos = next;
+      return;
+    }
+  }
   forEachLineIn(bytes, start, end, (lineStart, lineEnd) =>
-    writer.text(apacheToCsv(parseLine(bytes, lineStart, lineEnd), lineEnding)),
+    writeCsvLine(bytes, lineStart, lineEnd, writer, lineEnding),
   );
+}
+
+/** Whether the CSV fast path writes `line` itself (tests hold their clean lines to it). @internal */
+export function takesCsvFastPath(line: string): boolean {
+  const bytes = Buffer.from(line, 'utf8');
+  return writeCleanCsv(bytes, 0, bytes.length, Buffer.alloc(2 * bytes.length + 512), 0, false) >= 0;
 }
