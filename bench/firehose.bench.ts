@@ -27,6 +27,9 @@
  *   ProcessingFailed, which is cheaper and not what we want to time;
  * - `ours (parser in the floor's loop)`: our parser and JSON writer with the floor's per-record decode and encode
  *   around it instead of the runner (context: what the runner's batch decoding saves);
+ * - `ours csv (handler path)`: firehose-apache-log-to-csv's handler work (`apacheLogToCsv`, the same runner and
+ *   guard lifted, LF line endings) on the same event: the CSV blueprint's speed, reported (ratios to the references
+ *   and to the JSON row), not in the targets;
  * - `output-bound`: the handler's runner with a transform that copies our exact output for each record instead
  *   of parsing: decode, UTF-8 check, encoding 2.1x the input as base64, entries, size accounting. The ceiling any
  *   parser producing this output through this runner can reach; the handler row minus this one is the parser.
@@ -48,6 +51,7 @@ import type { Context } from 'aws-lambda';
 import { isUtf8 } from 'node:buffer';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { apacheLogToCsv } from '../functions/firehose-apache-log-to-csv/handler';
 import { apacheLogToJson, handler } from '../functions/firehose-apache-log-to-json/handler';
 import { processFirehoseBytes } from '../shared/firehose';
 import { ByteWriter, LogParseError, writeApacheJson } from '../shared/logformats';
@@ -426,6 +430,7 @@ function ours(event: FirehoseTransformationEvent) {
 }
 
 const HANDLER_ROW = 'ours (handler path)';
+const CSV_ROW = 'ours csv (handler path)';
 const BOUND_ROW = 'output-bound';
 const LIFTED = { maxResponseBytes: Number.POSITIVE_INFINITY };
 
@@ -491,6 +496,8 @@ async function runEvent(e: BenchEvent, withOverhead: boolean): Promise<Record<st
       records.flatMap((r, i) => (r.result === 'Ok' ? [] : [i]));
     const handlerFailed = failed(lifted.records);
     const aws = awsBlueprint(event, true).records;
+    const csv = (await apacheLogToCsv(event, undefined, LIFTED)).records;
+    const csvFailed = failed(csv);
     return {
       outputs,
       outputBytes: outputs.reduce((sum, o) => sum + (o?.byteLength ?? 0), 0),
@@ -502,6 +509,12 @@ async function runEvent(e: BenchEvent, withOverhead: boolean): Promise<Record<st
       handlerFailed: handlerFailed.length,
       outputsMatch: lifted.records.every((r, i) => r.data === transformOnly.records[i]!.data),
       overflowed: guarded.records.filter((r, i) => r.result !== 'Ok' && !mustFail.has(i)).length,
+      csvBytes: csv.reduce(
+        (sum, r) => sum + (r.result === 'Ok' ? Buffer.byteLength(r.data!, 'base64') : 0),
+        0,
+      ),
+      csvFailedValid: csvFailed.filter((i) => !mustFail.has(i)).length,
+      csvPassedBad: [...mustFail].filter((i) => csv[i]!.result === 'Ok').length,
     };
   })();
   const { outputs, outputBytes } = facts;
@@ -511,6 +524,7 @@ async function runEvent(e: BenchEvent, withOverhead: boolean): Promise<Record<st
     'aws-blueprint': () => awsBlueprint(event, true),
     'aws-regex-only': () => awsBlueprint(event, false),
     [HANDLER_ROW]: () => apacheLogToJson(event, undefined, LIFTED),
+    [CSV_ROW]: () => apacheLogToCsv(event, undefined, LIFTED),
     "ours (parser in the floor's loop)": () => ours(event),
     // The handler's runner with a transform that copies our exact output for the record instead of parsing.
     [BOUND_ROW]: () =>
@@ -592,6 +606,16 @@ async function runEvent(e: BenchEvent, withOverhead: boolean): Promise<Record<st
       `The runner with our ${(outputBytes / bytes).toFixed(2)}x output and no parsing (output-bound) takes ${boundMs.toFixed(1)} ms ` +
       `(${(ratios[`${BOUND_ROW} / floor`] ?? 0).toFixed(2)}x floor, ${(ratios[`${BOUND_ROW} / aws-regex-only`] ?? 0).toFixed(2)}x ` +
       `aws-regex-only); parsing and writing the JSON add ${parseMs.toFixed(1)} ms = ${((parseMs / lines) * 1e6).toFixed(0)} ns per record.`,
+  );
+  // The CSV blueprint's row: reported, not a target. Its ratio to the JSON row is the median of the rounds' ratios.
+  const toJson = (times: Record<string, number[]>) =>
+    median(times[CSV_ROW]!.map((seconds, round) => times[HANDLER_ROW]![round]! / seconds));
+  console.log(
+    `${CSV_ROW} (firehose-apache-log-to-csv, output ${(facts.csvBytes / bytes).toFixed(2)}x the input): CPU time ` +
+      `${(ratios[`${CSV_ROW} / floor`] ?? 0).toFixed(2)}x floor, ${(ratios[`${CSV_ROW} / aws-blueprint`] ?? 0).toFixed(2)}x ` +
+      `aws-blueprint, ${(ratios[`${CSV_ROW} / aws-regex-only`] ?? 0).toFixed(2)}x aws-regex-only, ${toJson(cpu).toFixed(2)}x ` +
+      `${HANDLER_ROW} (wall-clock: ${(wallRatios[`${CSV_ROW} / floor`] ?? 0).toFixed(2)}x floor, ${toJson(wall).toFixed(2)}x ` +
+      `${HANDLER_ROW}); ${facts.csvFailedValid} failed valid lines, ${facts.csvPassedBad} bad lines passed.`,
   );
   const ratio = (reference: string) => ratios[`${HANDLER_ROW} / ${reference}`] ?? 0;
   const wallRatio = (reference: string) => wallRatios[`${HANDLER_ROW} / ${reference}`] ?? 0;
