@@ -502,7 +502,9 @@ describe.each(BLUEPRINTS.filter((b) => b.overflows))('$name with OVERFLOW=reinge
       resetClients();
       try {
         const run = await invoke(blueprint, 4_500);
-        expect(run.ms).toBeLessThan(4_000);
+        // Before Lambda's deadline (4.5 s from the call): the hung put is given up at the 3 s margin. (A tighter
+        // 4 s bound failed at load average 12, where transforming the 6 MB event alone took most of the budget.)
+        expect(run.ms).toBeLessThan(4_500);
         expect(hanging.requests.length).toBeGreaterThan(0);
         expectWellFormed(run);
         expect(run.counts.dropped).toBe(0);
