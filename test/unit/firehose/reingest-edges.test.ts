@@ -220,7 +220,9 @@ describe('errors', () => {
     const signals = [
       ...firehose.commandCalls(PutRecordBatchCommand),
       ...kinesis.commandCalls(PutRecordsCommand),
-    ].map((c) => (c.args[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal);
+    ]
+      .map((c) => (c.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined)
+      .map((options) => options?.abortSignal);
     expect(signals).toEqual([controller.signal, controller.signal]);
   });
 
