@@ -379,6 +379,85 @@ describe('overflow and the re-ingestion hook', () => {
   });
 });
 
+describe('found by the mutation run', () => {
+  it('answers an undefined outcome as invalid, not as a thrown error', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    await processFirehoseEvent(firehoseEvent(['a']), () => undefined as unknown as TransformOutcome);
+    expect(reasons(warn)).toEqual(['transform returned no valid outcome (result undefined)']);
+  });
+
+  it('tells the hook that an output not built for want of budget may fit alone', async () => {
+    let fits: boolean[] = [];
+    await processFirehoseEvent(
+      firehoseEvent(['a', 'b']),
+      (r) => (r.index === 0 ? ok(new Uint8Array(300)) : outputTooLarge()),
+      {
+        maxResponseBytes: 100_000,
+        outputBudgetBytes: 200,
+        onOverflow: async (records) => {
+          fits = records.map((o) => o.fitsAlone);
+          return [];
+        },
+      },
+    );
+    expect(fits).toEqual([true]);
+  });
+
+  it('delivers a bytes output that ends exactly at the end of a writer chunk (1 MiB)', async () => {
+    const result = await processFirehoseBytes(firehoseEvent(['a']), (_, out) => {
+      out.ensure(1 << 20);
+      out.buf.fill(97, out.pos, out.pos + (1 << 20));
+      out.pos += 1 << 20;
+    });
+    expect(result.records[0]!.result).toBe('Ok');
+    expect(result.records[0]!.data).toBe(Buffer.alloc(1 << 20, 97).toString('base64'));
+  });
+
+  it('calls the hook only when something overflows, and logs no hook error without a hook', async () => {
+    const error = vi.spyOn(logger, 'error');
+    const hook = vi.fn(async () => []);
+    await processFirehoseEvent(firehoseEvent(['a']), () => ok('x'), { onOverflow: hook });
+    expect(hook).not.toHaveBeenCalled();
+    const result = await processFirehoseEvent(firehoseEvent(['a']), () => ok(new Uint8Array(600)), {
+      maxResponseBytes: 500,
+    });
+    expect(result.records[0]!.result).toBe('ProcessingFailed');
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  it('answers the first record with its original too when re-ingestion of a later one fails', async () => {
+    const event = firehoseEvent(['a', 'x'.repeat(400)]);
+    const result = await processFirehoseEvent(event, (r) => ok(new Uint8Array(r.index === 0 ? 300 : 2000)), {
+      maxResponseBytes: 800,
+      onOverflow: async () => [],
+    });
+    expect(result.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'ProcessingFailed']);
+    expect(responseBytes(result)).toBeLessThanOrEqual(800);
+  });
+
+  it('survives a hook that rejects with null', async () => {
+    const result = await processFirehoseEvent(firehoseEvent(['a']), () => ok(new Uint8Array(600)), {
+      maxResponseBytes: 500,
+      onOverflow: () => Promise.reject(null),
+    });
+    expect(result.records[0]!.result).toBe('ProcessingFailed');
+  });
+
+  it("ends the hook's deadline timer once it has answered", async () => {
+    let signal: AbortSignal | undefined;
+    await processFirehoseEvent(firehoseEvent(['a']), () => ok(new Uint8Array(600)), {
+      maxResponseBytes: 500,
+      lambdaContext: { getRemainingTimeInMillis: () => 3_060 },
+      onOverflow: async (records, ctx) => {
+        signal = ctx.signal;
+        return [];
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(signal!.aborted).toBe(false);
+  });
+});
+
 describe('the event', () => {
   it('refuses an event whose records are not an array', async () => {
     await expect(
