@@ -1139,37 +1139,26 @@ function writeIso(out: Uint8Array, p: number, ms: number): number {
   const minute = Math.floor(rest / 60_000);
   rest -= minute * 60_000;
   const second = Math.floor(rest / 1000);
-  const millisecond = rest - second * 1000;
-  out[p] = 48 + Math.floor(year / 1000);
-  out[p + 1] = 48 + (Math.floor(year / 100) % 10);
-  out[p + 2] = 48 + (Math.floor(year / 10) % 10);
-  out[p + 3] = 48 + (year % 10);
-  out[p + 4] = DASH;
-  out[p + 5] = 48 + Math.floor(month / 10);
-  out[p + 6] = 48 + (month % 10);
-  out[p + 7] = DASH;
-  out[p + 8] = 48 + Math.floor(day / 10);
-  out[p + 9] = 48 + (day % 10);
-  out[p + 10] = 0x54;
-  out[p + 11] = 48 + Math.floor(hour / 10);
-  out[p + 12] = 48 + (hour % 10);
-  out[p + 13] = COLON;
-  out[p + 14] = 48 + Math.floor(minute / 10);
-  out[p + 15] = 48 + (minute % 10);
-  out[p + 16] = COLON;
-  out[p + 17] = 48 + Math.floor(second / 10);
-  out[p + 18] = 48 + (second % 10);
-  out[p + 19] = 0x2e;
-  out[p + 20] = 48 + Math.floor(millisecond / 100);
-  out[p + 21] = 48 + (Math.floor(millisecond / 10) % 10);
-  out[p + 22] = 48 + (millisecond % 10);
-  out[p + 23] = 0x5a;
-  return p + 24;
+  return writeIsoDigits(out, p, year, month, day, hour, minute, second, rest - second * 1000);
 }
 
 /** {@link writeIso} from the scanned fields (utcFields set: they are the UTC time, year 1-9999). */
 function writeIsoFields(out: Uint8Array, p: number, s: SyslogScan): number {
-  const { year, month, day, hour, minute, second, millisecond } = s;
+  return writeIsoDigits(out, p, s.year, s.month, s.day, s.hour, s.minute, s.second, s.millisecond);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ` from its fields (year 1-9999) at out[p]; returns the end. */
+function writeIsoDigits(
+  out: Uint8Array,
+  p: number,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millisecond: number,
+): number {
   out[p] = 48 + Math.floor(year / 1000);
   out[p + 1] = 48 + (Math.floor(year / 100) % 10);
   out[p + 2] = 48 + (Math.floor(year / 10) % 10);
