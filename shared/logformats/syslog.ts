@@ -27,7 +27,7 @@ import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
 import { decodeLines, forEachLineIn, mapLines } from './lines';
-import { daysFromCivil, digitsAt, epochMs, isoUtc, monthOf } from './time';
+import { daysFromCivil, digitsAt, digitsAtBytes, epochMs, isoUtc, monthOf } from './time';
 
 /** One SD-ELEMENT: its SD-ID and its parameters in order (a name may repeat). */
 export interface SyslogSdElement {
@@ -706,13 +706,7 @@ function yearOf(referenceTime: number): number {
 
 /** The value of `count` digits at src[at], or -1 (the caller has checked they lie before the line's end). */
 function digits(src: Uint8Array, at: number, count: number): number {
-  let value = 0;
-  for (let i = at; i < at + count; i++) {
-    const d = src[i]! - 48;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
+  return digitsAtBytes(src, at, count, at + count);
 }
 
 /** Records a validated UTC timestamp's fields for the writers (a leap second is left to utcMs: it rolls over). */
