@@ -14,26 +14,7 @@ import {
   parseKeySpec,
   toItem,
 } from '../../../functions/kinesis-to-dynamodb/item';
-import type { RecordCoordinates } from '../../../shared/kinesis/types';
-
-const coordinates: RecordCoordinates = {
-  stream: 'orders',
-  shardId: 'shardId-000000000001',
-  sequenceNumber: '49658520563826370318512419245617917437484032022312157186',
-  subSequenceNumber: 2,
-  partitionKey: 'p',
-  approximateArrivalTimestamp: 1_764_000_000_000,
-};
-
-/** Plain JSON with numbers as their text; own properties only, so an attribute set to undefined shows. */
-const plain = (value: unknown): unknown =>
-  value instanceof NumberValue
-    ? { N: value.toString() }
-    : Array.isArray(value)
-      ? value.map(plain)
-      : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
-        : value;
+import { coordinates, plain } from '../../support/dynamodb-items';
 
 const options = (partition: string, sort?: string, over: Partial<ItemOptions> = {}): ItemOptions => ({
   partitionKey: parseKeySpec(partition),

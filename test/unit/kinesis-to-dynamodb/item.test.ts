@@ -11,27 +11,8 @@ import {
   RecordShapeError,
   toItem,
 } from '../../../functions/kinesis-to-dynamodb/item';
-import type { RecordCoordinates } from '../../../shared/kinesis/types';
+import { coordinates, plain } from '../../support/dynamodb-items';
 import { itemSize, streamPosition } from '../../../shared/sinks/dynamodb';
-
-const coordinates: RecordCoordinates = {
-  stream: 'orders',
-  shardId: 'shardId-000000000001',
-  sequenceNumber: '49658520563826370318512419245617917437484032022312157186',
-  subSequenceNumber: 2,
-  partitionKey: 'p',
-  approximateArrivalTimestamp: 1_764_000_000_000,
-};
-
-/** Plain JSON with numbers as their text, for comparing items. */
-const plain = (value: unknown): unknown =>
-  value instanceof NumberValue
-    ? { N: value.toString() }
-    : Array.isArray(value)
-      ? value.map(plain)
-      : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
-        : value;
 
 describe('jsonToItem', () => {
   it('keeps every number as its exact text, and strings, nesting, empty strings, null and booleans as they are', () => {
