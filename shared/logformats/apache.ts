@@ -24,7 +24,7 @@
  * apacheToJson(entry); // '{"host":"::1","ident":"-",...}'
  * ```
  */
-import { ascii, assertUtf8, ByteWriter, charColumn, textOf } from './bytes';
+import { afterBom, ascii, assertUtf8, ByteWriter, charColumn, textOf } from './bytes';
 import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
@@ -1047,6 +1047,7 @@ const WHOLE_RECORD_FAST_PATH_BYTES = 64 * 1024;
  * of the record: the caller discards it.
  */
 export function writeApacheJson(bytes: Uint8Array, start: number, end: number, writer: ByteWriter): void {
+  start = afterBom(bytes, start, end);
   // One clean line per record is the common case (Kinesis Agent): straight to the fast path, which gives up on
   // a newline anywhere but at the very end. (Not for a large record: the room the fast path needs is reserved
   // for the whole record, which for many lines would be wasted.)
@@ -1132,16 +1133,12 @@ export function apacheRecordToCsv(
  * straight into the output, with the timestamp from the JSON path's cache (validated and written once per distinct
  * timestamp; the logged form, `timestamp_utc` and `timezone` are copied from views of the cache). It takes the lines
  * the JSON fast path takes and gives up where it does (a backslash, a control character, `!` in a token, a request
- * line without protocol, ...), and also on a comma in a token (host, ident, authuser) and on a field that opens
- * with the byte EF (as U+FEFF, the BOM, does: textOf's TextDecoder drops a BOM opening a field, so the careful path
- * writes such a field without it, and so must the fast one). The rest goes to the careful path, parseLine +
+ * line without protocol, ...), and also on a comma in a token (host, ident, authuser). The rest goes to the careful path, parseLine +
  * apacheToCsv, the record path of before; a property test holds the two to the same bytes and the same errors.
  * The only fields the fast path may have to quote are ones holding a comma (a quote, CR or LF makes it give up), so
  * it never doubles a quote.
  */
 const COMMA = 0x2c;
-/** The first byte of a UTF-8 BOM (EF BB BF), and of every other character from U+F000 to U+FFFF. */
-const BOM_LEAD = 0xef;
 
 /** Whether src[from, to) holds a comma. */
 function hasComma(src: Uint8Array, from: number, to: number): boolean {
@@ -1225,7 +1222,6 @@ function writeCleanCsv(
   let c: number;
 
   // %h %l %u, each followed by its comma.
-  if (src[i] === BOM_LEAD) return -1;
   for (;;) {
     if (i >= end) return -1;
     c = src[i]!;
@@ -1236,7 +1232,6 @@ function writeCleanCsv(
   if (c !== SPACE || i === start) return -1;
   out[p++] = COMMA;
   const identStart = ++i;
-  if (src[i] === BOM_LEAD) return -1;
   for (;;) {
     if (i >= end) return -1;
     c = src[i]!;
@@ -1247,7 +1242,6 @@ function writeCleanCsv(
   if (c !== SPACE || i === identStart) return -1;
   out[p++] = COMMA;
   const userStart = ++i;
-  if (src[i] === BOM_LEAD) return -1;
   for (;;) {
     if (i >= end) return -1;
     c = src[i]!;
@@ -1313,9 +1307,6 @@ function writeCleanCsv(
   }
   if (c !== QUOTE || lastSpace <= firstSpace) return -1;
   const requestEnd = i;
-  if (src[requestStart] === BOM_LEAD || src[firstSpace + 1] === BOM_LEAD || src[lastSpace + 1] === BOM_LEAD) {
-    return -1;
-  }
   p = endUnquoted(out, p, q, comma);
 
   // %>s %b (a status without a leading zero; bytes as a number, `-` as 0)
@@ -1371,7 +1362,6 @@ function writeCleanCsv(
     return csvEnd(out, p, crlf);
   }
   i += 2;
-  if (src[i] === BOM_LEAD) return -1;
   comma = false;
   q = p;
   for (;;) {
@@ -1392,7 +1382,6 @@ function writeCleanCsv(
     return csvEnd(out, p, crlf);
   }
   i += 3;
-  if (src[i] === BOM_LEAD) return -1;
   comma = false;
   q = p + 1;
   for (;;) {
@@ -1436,7 +1425,8 @@ export function writeApacheCsv(
   writer: ByteWriter,
   lineEnding: CsvLineEnding = '\n',
 ): void {
-  // A record of one clean line goes to the fast path whole, as in writeApacheJson.
+  // A record of one clean line goes to the fast path whole, as in writeApacheJson (after a BOM opening the record).
+  start = afterBom(bytes, start, end);
   const stop = end > start && bytes[end - 1] === 0x0a ? end - 1 : end;
   if (stop - start <= WHOLE_RECORD_FAST_PATH_BYTES) {
     writer.ensure(2 * (stop - start) + 512);

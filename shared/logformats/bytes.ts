@@ -24,11 +24,20 @@ export function charColumn(bytes: Uint8Array, lineStart: number, index: number):
   return column;
 }
 
-const textDecoder = new TextDecoder();
+// ignoreBOM: a U+FEFF opening the range is part of the text (a field that opens with one keeps it, as the fast paths
+// that copy bytes keep it); a BOM opening a whole record is skipped by the record functions themselves.
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** The UTF-8 text of `bytes[start, end)` (already validated). */
+/** The UTF-8 text of `bytes[start, end)` (already validated), every byte of it: a leading U+FEFF is kept. */
 export function textOf(bytes: Uint8Array, start: number, end: number): string {
   return textDecoder.decode(bytes.subarray(start, end));
+}
+
+/** Where a record's lines start: after a UTF-8 BOM opening the record (dropped, as decoding the record drops it). */
+export function afterBom(bytes: Uint8Array, start: number, end: number): number {
+  return end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf
+    ? start + 3
+    : start;
 }
 
 /** Chunks a writer keeps for reuse (8 MiB at the default size: more than a 6 MB response ever holds). */

@@ -22,7 +22,7 @@
  * syslogToJson(entry); // '{"timestamp":"2003-10-11T22:14:15.003Z","hostname":"mymachine",...}'
  * ```
  */
-import type { ByteWriter } from './bytes';
+import { afterBom, type ByteWriter } from './bytes';
 import { type CsvLineEnding, csvRecord } from './csv';
 import { LogParseError } from './errors';
 import { jsonString, jsonStringOrNull } from './json';
@@ -1471,13 +1471,6 @@ function referenceOf(referenceTime: number | undefined): number {
 /** A line's text: Buffer#toString keeps a BOM (TextDecoder would drop one opening the line). */
 function lineText(bytes: Buffer, start: number, end: number): string {
   return bytes.toString('utf8', start, end);
-}
-
-/** Where the record's lines start: after a UTF-8 BOM opening the record (dropped, as decoding the record drops it). */
-function afterBom(bytes: Uint8Array, start: number, end: number): number {
-  return end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf
-    ? start + 3
-    : start;
 }
 
 /**

@@ -389,6 +389,22 @@ describe('apache JSON output', () => {
     expect(recordJson(good, writer)).toBe(first);
   });
 
+  it('keeps a BOM opening a field (it is text) and drops one opening the record, on the fast and careful paths', () => {
+    const withBom = COMBINED.replace('/apache_pb', '\uFEFF/apache_pb').replace('Mozilla', '\uFEFFMozilla');
+    // A backslash escape in the agent sends the line to the careful path; the clean one takes the fast path.
+    const careful = withBom.replace('Nav)', 'Nav\\t)');
+    for (const line of [withBom, careful]) {
+      const json = JSON.parse(recordJson(line));
+      expect(json.path).toBe('\uFEFF/apache_pb.gif');
+      expect(json.agent.startsWith('\uFEFFMozilla/4.08')).toBe(true);
+      expect(recordJson(`\uFEFF${line}`)).toBe(recordJson(line));
+      // Opening the second line, it is that line's host's first character.
+      const [, second] = recordJson(`${line}\n\uFEFF${line}`).trimEnd().split('\n');
+      expect(JSON.parse(second!).host).toBe('\uFEFF127.0.0.1');
+    }
+    expect(() => recordJson('\uFEFF')).toThrow('record: empty record');
+  });
+
   it('reuses its chunks after reset, writing the same bytes again', () => {
     const writer = new ByteWriter(256);
     const lines = Array.from(
