@@ -27,6 +27,9 @@ export const MODULES: Record<string, string[]> = {
     'shared/sinks/sns.ts',
     'shared/sinks/concurrency.ts',
     'shared/sinks/dynamodb.ts',
+    'shared/sinks/compression.ts',
+    'shared/sinks/s3-ndjson.ts',
+    'shared/sinks/s3-dead-letter.ts',
   ],
   logformats: [
     'shared/logformats/apache.ts',
@@ -49,6 +52,10 @@ export const MODULES: Record<string, string[]> = {
     'functions/kinesis-to-dynamodb/item.ts',
     'functions/kinesis-to-sns/rules.ts',
     'functions/kinesis-to-sns/alerts.ts',
+    'functions/kinesis-to-sns/transform.ts',
+    'functions/kinesis-to-sns/suppression.ts',
+    'functions/kinesis-to-s3/transform.ts',
+    'functions/kinesis-to-opensearch/transform.ts',
   ],
 };
 
