@@ -403,7 +403,11 @@ describe('property: aggregate -> deaggregate', () => {
     {
       data: fc.oneof(fc.uint8Array({ maxLength: 150 }), fc.string({ maxLength: 40, unit: 'binary' })),
       partitionKey,
-      explicitHashKey: fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }).map(String),
+      // Mostly a few keys that repeat (an aggregate's key table holds each once), some drawn from the whole range.
+      explicitHashKey: fc.oneof(
+        fc.constantFrom('0', '7', '170141183460469231731687303715884105728', String(2n ** 128n - 1n)),
+        fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }).map(String),
+      ),
     },
     { requiredKeys: ['data', 'partitionKey'] },
   );
@@ -439,5 +443,24 @@ describe('property: aggregate -> deaggregate', () => {
       ),
       { numRuns: 300, seed: 42 },
     );
+  });
+
+  it('packs to the byte with repeated explicit hash keys: an aggregate of exactly maxBytes, none a byte over', () => {
+    const inputs = Array.from({ length: 40 }, (_, i) => ({
+      data: Buffer.alloc(30 + (i % 7), i),
+      partitionKey: `pk-${i % 3}`,
+      explicitHashKey: ['7', '170141183460469231731687303715884105728'][i % 2],
+    }));
+    const [whole, ...rest] = aggregate(inputs, { maxBytes: 10_485_760 });
+    expect(rest).toHaveLength(0);
+    const exact = accounted(whole!);
+    // Exactly its size: still one aggregate, the same bytes.
+    const [same, ...none] = aggregate(inputs, { maxBytes: exact });
+    expect(none).toHaveLength(0);
+    expect(Buffer.from(same!.data).equals(Buffer.from(whole!.data))).toBe(true);
+    // A byte less: the last record moves to a second aggregate, and neither is over.
+    const split = aggregate(inputs, { maxBytes: exact - 1 });
+    expect(split.map((a) => a.userRecordCount)).toEqual([39, 1]);
+    for (const a of split) expect(accounted(a)).toBeLessThanOrEqual(exact - 1);
   });
 });
