@@ -12,3 +12,5 @@ process.env.KPL_FUZZ_SCALE ??= '0.05';
 // A failing property ends the test at once: shrinking the counterexample only costs time in a mutation run, where
 // any failure kills the mutant.
 fc.configureGlobal({ endOnFailure: true });
+// Property tests run a sample of their cases (test/support/property-runs.ts): 400 of a 4,000-line property.
+process.env.PROPERTY_SCALE ??= '0.1';

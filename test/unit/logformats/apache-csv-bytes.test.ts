@@ -4,6 +4,7 @@
  * written by apacheToCsv through csvRecord): the same bytes for every record, and the same error, message included.
  */
 import fc from 'fast-check';
+import { runs } from '../../support/property-runs';
 import { describe, expect, it } from 'vitest';
 import { takesCsvFastPath } from '../../../shared/logformats/apache';
 import { afterBom } from '../../../shared/logformats/bytes';
@@ -236,7 +237,7 @@ describe('writeApacheCsv (bytes path) against the string path', () => {
         surround,
         (text, final, ending, [before, after]) => expectSame(text + final, ending, before, after),
       ),
-      { numRuns: 6000 },
+      { numRuns: runs(6000) },
     );
   });
 
@@ -255,7 +256,7 @@ describe('writeApacheCsv (bytes path) against the string path', () => {
       fc.property(record, lineEnding, surround, (text, ending, [before, after]) =>
         expectSame(text, ending, before, after),
       ),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
   });
 
@@ -292,7 +293,7 @@ describe('writeApacheCsv (bytes path) against the string path', () => {
         const bytes = Buffer.from(record, 'utf8');
         expect(ours(record, ending, '', '')).toBe(`${reference(bytes, 0, bytes.length, ending)}`);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 });

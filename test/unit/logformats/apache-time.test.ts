@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runs } from '../../support/property-runs';
 import {
   apacheRecordToCsv,
   apacheRecordToJson,
@@ -197,7 +198,7 @@ describe('apache timestamps', () => {
   });
 
   it('property: the same output as the Date-based reference, or the same error, on any timestamp', () => {
-    fc.assert(fc.property(mutatedDatetime, check), { numRuns: 10_000 });
+    fc.assert(fc.property(mutatedDatetime, check), { numRuns: runs(10_000) });
   });
 
   it('property: a run of timestamps, repeated or not, valid or not, each written as the reference does', () => {
@@ -209,7 +210,7 @@ describe('apache timestamps', () => {
           for (const dt of run) check(dt);
         },
       ),
-      { numRuns: 1_000 },
+      { numRuns: runs(1_000) },
     );
   });
 

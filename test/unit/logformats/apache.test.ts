@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { runs } from '../../support/property-runs';
 import { describe, expect, it, vi } from 'vitest';
 import {
   APACHE_JSON_KEYS,
@@ -292,7 +293,7 @@ describe('apache JSON output', () => {
           expect(recordJson(text)).toBe(careful);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: runs(3000) },
     );
     // Records of several such lines (LF or CRLF, a final newline or not): line by line, or the first failing
     // line's error, located.
@@ -324,7 +325,7 @@ describe('apache JSON output', () => {
         }
         expect(recordJson(text)).toBe(expected);
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 

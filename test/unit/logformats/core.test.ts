@@ -5,6 +5,7 @@
  * arithmetic at its boundaries, against Date.
  */
 import fc from 'fast-check';
+import { runs } from '../../support/property-runs';
 import { describe, expect, it } from 'vitest';
 import {
   ascii,
@@ -209,7 +210,7 @@ describe('JSON string literals', () => {
       fc.property(fc.string({ unit: 'binary', maxLength: 8 }), (value) => {
         expect(jsonString(value)).toBe(JSON.stringify(value));
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });
@@ -374,7 +375,7 @@ describe('calendar arithmetic', () => {
           if (valid) expect(daysFromCivil(year, m, day)).toBe(Math.floor(date.getTime() / 86_400_000));
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 

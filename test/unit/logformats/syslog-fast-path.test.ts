@@ -4,6 +4,7 @@
  * message for every bad one, on random clean and dirty lines of both RFCs.
  */
 import fc from 'fast-check';
+import { runs as propertyRuns } from '../../support/property-runs';
 import { describe, expect, it } from 'vitest';
 import {
   ByteWriter,
@@ -252,7 +253,7 @@ describe('syslog bytes path', () => {
           }
         },
       ),
-      { numRuns: 4000 },
+      { numRuns: propertyRuns(4000) },
     );
     // The comparison means something only if the fast path writes most of the valid lines itself.
     expect(fast / runs).toBeGreaterThan(0.5);
@@ -277,7 +278,7 @@ describe('syslog bytes path', () => {
           }
         },
       ),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     );
   });
 
