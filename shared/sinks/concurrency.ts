@@ -1,4 +1,7 @@
-/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
+/**
+ * Runs `task` over `items` with at most `limit` in flight (at least one: a limit under 1 must not leave the items
+ * undone, with a result array of holes that callers would read as nothing failed); results in input order.
+ */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
@@ -12,6 +15,6 @@ export async function mapWithConcurrency<T, R>(
       results[index] = await task(items[index]!, index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return results;
 }

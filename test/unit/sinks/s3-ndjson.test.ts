@@ -113,6 +113,21 @@ describe('createS3NdjsonSink', () => {
     expect(puts).toHaveLength(1);
   });
 
+  it('writes every object with a concurrency under 1 (one PutObject at a time), instead of none', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ coordinates: at(i), value: `{"i":${i}}` }));
+    const { client, puts } = recordingClient();
+    const sink = createS3NdjsonSink({
+      bucket: 'b',
+      prefix: 'p',
+      maxObjectBytes: 100,
+      concurrency: 0,
+      client,
+    });
+    expect(await sink.write(items, context())).toEqual({ failed: [] });
+    const lines = puts.flatMap((put) => zlib.gunzipSync(put.Body).toString().trimEnd().split('\n'));
+    expect(lines).toEqual(items.map((item) => item.value));
+  });
+
   it('keeps memory in proportion to the data when MAX_OBJECT_BYTES makes many small objects', async () => {
     for (const compression of ['gzip', 'none'] as const) {
       const { client, puts } = recordingClient();
