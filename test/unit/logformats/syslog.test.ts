@@ -3,10 +3,16 @@ import {
   ByteWriter,
   LogParseError,
   parseSyslogLine,
+  SYSLOG_CSV_COLUMNS,
+  SYSLOG_FACILITIES,
   SYSLOG_JSON_KEYS,
+  SYSLOG_SEVERITIES,
   type SyslogEntry,
   syslogRecordToJson,
+  syslogToCsv,
   syslogToJson,
+  writeSyslogCsv,
+  writeSyslogJson,
 } from '../../../shared/logformats';
 
 // Records arrive a little after their lines were written: 2024-10-11T22:15:00Z.
@@ -251,6 +257,46 @@ describe('PRI', () => {
       severity_name: 'debug',
     });
     expect(Object.keys(object)).toEqual([...SYSLOG_JSON_KEYS]);
+  });
+
+  it('names every facility and severity as RFC 5424 tables 1 and 2 (syslog.conf names), on every path', () => {
+    // Written out here, not read from SYSLOG_FACILITIES / SYSLOG_SEVERITIES: the test pins the names themselves.
+    const facilities =
+      'kern user mail daemon auth syslog lpr news uucp cron authpriv ftp ntp security console solaris-cron local0 local1 local2 local3 local4 local5 local6 local7'.split(
+        ' ',
+      );
+    const severities = 'emerg alert crit err warning notice info debug'.split(' ');
+    expect([...SYSLOG_FACILITIES]).toEqual(facilities);
+    expect([...SYSLOG_SEVERITIES]).toEqual(severities);
+    const facilityColumn = SYSLOG_CSV_COLUMNS.indexOf('facility_name');
+    const severityColumn = SYSLOG_CSV_COLUMNS.indexOf('severity_name');
+    const writer = new ByteWriter();
+    for (let pri = 0; pri <= 191; pri++) {
+      const names = [facilities[pri >> 3], severities[pri & 7]];
+      for (const line of [
+        `<${pri}>Oct 11 22:14:15 host prog[7]: a message`, // RFC 3164, fast path
+        `<${pri}>1 2003-10-11T22:14:15.003Z host app 7 ID47 - a message`, // RFC 5424, fast path
+        `<${pri}>Oct 11 22:14:15 host prog: tab\tand "quotes"`, // careful path (control character, quotes)
+      ]) {
+        const bytes = Buffer.from(line);
+        const json = JSON.parse(syslogToJson(parse(line)));
+        expect([json.facility_name, json.severity_name]).toEqual(names);
+        writer.reset();
+        writeSyslogJson(bytes, 0, bytes.length, writer, { referenceTime });
+        const fast = JSON.parse(Buffer.from(writer.finish()).toString('utf8'));
+        expect([fast.facility_name, fast.severity_name, fast.facility, fast.severity]).toEqual([
+          ...names,
+          pri >> 3,
+          pri & 7,
+        ]);
+        writer.reset();
+        writeSyslogCsv(bytes, 0, bytes.length, writer, { referenceTime });
+        const csv = Buffer.from(writer.finish()).toString('utf8');
+        expect(csv).toBe(syslogToCsv(parse(line)));
+        const fields = csv.replace(/"[^"]*"/g, 'q').split(',');
+        expect([fields[facilityColumn], fields[severityColumn]]).toEqual(names);
+      }
+    }
   });
 
   it('rejects out-of-range and malformed PRI', () => {
