@@ -65,7 +65,7 @@ export function createS3DeadLetterSink(options: S3DeadLetterOptions): DeadLetter
       });
       objects.push({ start, end: lines.length });
       await mapWithConcurrency(objects, 2, async ({ start, end }) => {
-        if (context?.signal?.aborted) throw context.signal.reason;
+        if (context.signal?.aborted) throw context.signal.reason;
         const body = Buffer.concat(lines.slice(start, end));
         await (options.client ?? s3Client()).send(
           new PutObjectCommand({
@@ -82,7 +82,7 @@ export function createS3DeadLetterSink(options: S3DeadLetterOptions): DeadLetter
             Metadata: { 'record-count': String(end - start) },
           }),
           {
-            abortSignal: context?.signal,
+            abortSignal: context.signal,
             requestTimeout: Math.max(REQUEST_TIMEOUT_MS, Math.ceil(body.length / 1_000)),
           },
         );
