@@ -166,6 +166,15 @@ describe('matching and collapsing', () => {
     expect(matchRules(recordOf({ level: 'WARN', msg: '' }), rules)![0]!.message).toBe('(empty message)');
   });
 
+  it('without a message template, sends the record exactly as it arrived (its text, else its JSON)', () => {
+    const text = '{ "level": "ERROR",  "host": "h\\u00e9" }';
+    const value = JSON.parse(text) as unknown;
+    const asArrived = { coordinates: coordinates('1'), data: Buffer.from(text), value, text };
+    expect(matchRules(asArrived, rules)![0]!.message).toBe(text);
+    const { text: _, ...withoutText } = asArrived;
+    expect(matchRules(withoutText, rules)![0]!.message).toBe('{"level":"ERROR","host":"hé"}');
+  });
+
   it('collapses by group with groupBy, by identical text without it, keeping count, first and last', () => {
     const values = [
       { level: 'ERROR', host: 'a', msg: 'x' },
