@@ -47,6 +47,48 @@ describe('toBulkDocument', () => {
     expect(toBulkDocument(record('{"event":null}'), withTime).index).toBe('logs-2026.12.01');
   });
 
+  it('takes only ISO 8601 time strings: other dates Date.parse would accept fall back to the arrival time', () => {
+    const withTime = { ...options, timeField: ['at'] };
+    const indexOf = (at: unknown) => toBulkDocument(record(JSON.stringify({ at })), withTime).index;
+    expect(indexOf('2025-02-03')).toBe('logs-2025.02.03');
+    for (const at of ['Tue, 03 Feb 2025 04:05:06 GMT', 'on 2025-02-03', '2025-02-3', ['2025-02-03'], true]) {
+      expect(indexOf(at)).toBe('logs-2026.12.01');
+    }
+  });
+
+  it('finds nothing on a path through a string (a string has no fields, not even length)', () => {
+    const withTime = { ...options, timeField: ['event', 'length'] };
+    expect(toBulkDocument(record('{"event":"1700000000000"}'), withTime).index).toBe('logs-2026.12.01');
+    const byId = { ...options, idField: ['order', 'length'] };
+    expect(() => toBulkDocument(record('{"order":"abc"}'), byId)).toThrow(
+      'the id field order.length is missing',
+    );
+  });
+
+  it('refuses an id that is an array, an object or a boolean, naming what it got', () => {
+    const byId = { ...options, idField: ['id'] };
+    for (const [id, got] of [
+      ['[1]', 'array'],
+      ['{"a":1}', 'object'],
+      ['true', 'boolean'],
+      ['null', 'object'],
+    ]) {
+      expect(() => toBulkDocument(record(`{"id":${id}}`), byId)).toThrow(
+        `the id field id must be a string or an integer up to 2^53 (got ${got})`,
+      );
+    }
+  });
+
+  it('accepts an id of exactly 512 bytes, counted in UTF-8 bytes, not characters', () => {
+    const byId = { ...options, idField: ['id'] };
+    for (const id of ['x'.repeat(512), 'é'.repeat(256)]) {
+      expect(toBulkDocument(record(JSON.stringify({ id })), byId).id).toBe(id);
+    }
+    expect(() => toBulkDocument(record(JSON.stringify({ id: 'é'.repeat(257) })), byId)).toThrow(
+      "the id field id is over OpenSearch's 512-byte _id limit",
+    );
+  });
+
   it('takes the id from a business key field', () => {
     const byId = { ...options, idField: ['order', 'id'] };
     expect(toBulkDocument(record('{"order":{"id":"o-1"}}'), byId).id).toBe('o-1');
