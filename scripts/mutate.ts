@@ -4,6 +4,7 @@
  *   npm run mutate                          every module below, one Stryker run per group (long: an hour or more)
  *   npm run mutate kpl                      one group
  *   npm run mutate shared/kpl/decode.ts     one file of a group
+ *   npm run mutate syslog.ts --incremental  again, reusing the last report's results where Stryker can (below)
  *
  * Stryker (mutation/stryker.config.json) with its vitest runner over the unit tests only
  * (mutation/vitest.config.ts: no emulators), on Node 22 (Stryker 10 needs it; scripts/lib/node22.ts). Reports:
@@ -11,9 +12,13 @@
  * score without the mutants listed as equivalent in mutation/equivalent-mutants.json (each with its reason);
  * a listed mutant that no longer survives, or no longer exists, is reported so the list stays true.
  * Exit 1 when a file scores under 90% once its listed equivalents are set aside.
+ *
+ * `--incremental` hands the label's last mutation.json to Stryker's incremental mode: a mutant killed last time is
+ * not run again when neither its code nor the test that killed it changed; every other mutant (survivors, and any
+ * whose code or killing test changed) runs again. The table is the whole file's, as a full run's.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findNode22, withNodeFirstOnPath } from './lib/node22';
 import { repoRoot } from './lib/functions';
@@ -26,18 +31,20 @@ import {
   TARGET_SCORE,
 } from './lib/mutation';
 
-function parseArgs(argv: string[]): { targets: string[]; concurrency: number } {
+function parseArgs(argv: string[]): { targets: string[]; concurrency: number; incremental: boolean } {
   const targets: string[] = [];
   let concurrency = 2;
+  let incremental = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--concurrency') {
+    if (arg === '--incremental') incremental = true;
+    else if (arg === '--concurrency') {
       concurrency = Number(argv[++i]);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new Error('--concurrency takes a whole number >= 1');
     } else targets.push(arg);
   }
-  return { targets, concurrency };
+  return { targets, concurrency, incremental };
 }
 
 function main(): number {
@@ -71,6 +78,13 @@ function main(): number {
       htmlReporter: { fileName: join(out, 'index.html') },
       jsonReporter: { fileName: join(out, 'mutation.json') },
     };
+    const last = join(repoRoot, out, 'mutation.json');
+    const incrementalFile = join(out, 'incremental.json');
+    const incremental = args.incremental && existsSync(last);
+    if (args.incremental && !incremental) console.error(`No earlier report for ${run.label}: a full run.`);
+    // A copy: Stryker rewrites its incremental file at the end, and a failed run must not lose the last report.
+    if (incremental) copyFileSync(last, join(repoRoot, incrementalFile));
+    if (incremental) Object.assign(config, { incremental: true, incrementalFile });
     const configPath = join(repoRoot, out, 'stryker.config.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     console.error(
