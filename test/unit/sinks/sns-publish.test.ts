@@ -311,6 +311,62 @@ describe('publishNotifications', () => {
     expect(fifo.maxInFlight()).toBe(1);
   });
 
+  it('starts no batch after one with a single failed entry, and reports a failed call with its error', async () => {
+    // After the first call the budget holds a first round (1 ms) but no retry (a backoff of 500-1,000 ms).
+    const oneCall = (sent: Sent[]): SinkWriteContext => ({
+      remainingTimeMs: () => (sent.length > 0 ? 10 : 60_000),
+    });
+    const options = {
+      topicArn: TOPIC,
+      baseBackoffMs: 1_000,
+      maxBackoffMs: 1_000,
+      minRoundMs: 1,
+      concurrency: 1,
+    };
+    const partly = scriptedSns((entries) => ({
+      Successful: entries.filter((e) => e.Id !== '3').map((e) => ({ Id: e.Id, MessageId: 'm' })),
+      Failed: [{ Id: '3', Code: 'Throttled', SenderFault: false }],
+    }));
+    const outcomes = await publishNotifications(
+      notifications(11),
+      { ...options, client: partly.client },
+      oneCall(partly.sent),
+    );
+    expect(partly.sent).toHaveLength(1);
+    expect(outcomes[3]).toEqual({ status: 'failed', errorName: 'Throttled' });
+    expect(outcomes[10]).toEqual({ status: 'failed', errorName: 'NotSent' });
+
+    const throwing = scriptedSns(() => {
+      throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+    });
+    expect(
+      await publishNotifications(
+        notifications(11),
+        { ...options, client: throwing.client },
+        oneCall(throwing.sent),
+      ),
+    ).toEqual([
+      ...Array(10).fill({ status: 'failed', errorName: 'TimeoutError' }),
+      { status: 'failed', errorName: 'NotSent' },
+    ]);
+    expect(throwing.sent).toHaveLength(1);
+  });
+
+  it('never waits more than the full backoff (the jitter takes between half and all of it)', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const { client, sent } = scriptedSns((entries, n) =>
+      n === 1 ? { Failed: [{ Id: '0', Code: 'Throttled', SenderFault: false }] } : ok(entries),
+    );
+    // Round 1 waits 8 * (0.5 + 0.999 / 2) < 8 ms: a budget of 8 ms holds it.
+    const outcomes = await publishNotifications(
+      notifications(1),
+      { topicArn: TOPIC, client, baseBackoffMs: 8, maxBackoffMs: 1_000, minRoundMs: 0 },
+      { remainingTimeMs: () => (sent.length < 2 ? 8 : 0) },
+    );
+    expect(sent).toHaveLength(2);
+    expect(outcomes).toEqual([{ status: 'delivered' }]);
+  });
+
   it('keeps up to `concurrency` calls in flight on a standard topic (4 by default, at least 1)', async () => {
     for (const [concurrency, expected] of [
       [undefined, 4],

@@ -14,7 +14,10 @@ describe('SNS limits', () => {
     expect(fitSubject('  line one\r\nline two\ttab ')).toBe('line one line two tab');
     expect(fitSubject('héllo ✓')).toBe('h?llo ?');
     expect(fitSubject('x'.repeat(150))).toBe(`${'x'.repeat(97)}...`);
-    expect(fitSubject('x'.repeat(100))).toHaveLength(100);
+    expect(fitSubject('x'.repeat(100))).toBe('x'.repeat(100));
+    expect(fitSubject('Disk   full\r\n\r\non  web-1')).toBe('Disk full on web-1');
+    // A cut that ends in spaces drops them before the "...".
+    expect(fitSubject(`${'x'.repeat(96)} ${'y'.repeat(10)}`)).toBe(`${'x'.repeat(96)}...`);
     expect(fitSubject(' \n ')).toBeUndefined();
     expect(fitSubject(undefined)).toBeUndefined();
   });
@@ -31,12 +34,14 @@ describe('SNS limits', () => {
       expect(cut).toContain(`[truncated: ${5000 - Buffer.byteLength(kept)} of 5000`);
     }
     expect(truncateMessage('short', 100)).toBe('short');
+    expect(truncateMessage('a€', 4)).toBe('a€');
   });
 
   it('makes any text a valid FIFO id', () => {
     expect(fifoId('web-1')).toBe('web-1');
     expect(fifoId('a b\u00e9')).toBe('a_b_');
     expect(fifoId('')).toBe('-');
+    expect(fifoId('x'.repeat(128))).toBe('x'.repeat(128));
     const long = fifoId('x'.repeat(500));
     expect(long).toHaveLength(128);
     expect(long).toMatch(/^x+~[0-9a-f]{32}$/);
@@ -82,5 +87,40 @@ describe('SNS limits', () => {
       rule: { DataType: 'String', StringValue: 'r' },
       count: { DataType: 'Number', StringValue: '2' },
     });
+  });
+
+  it('leaves out empty string attributes (SNS refuses them), and MessageAttributes when none is left', () => {
+    const [some, none] = prepareEntries(
+      [
+        { message: 'm', attributes: { empty: '', rule: 'r', zero: 0 } },
+        { message: 'm', attributes: { empty: '' } },
+      ],
+      SNS_MAX_REQUEST_BYTES,
+    );
+    expect(some!.entry.MessageAttributes).toEqual({
+      rule: { DataType: 'String', StringValue: 'r' },
+      zero: { DataType: 'Number', StringValue: '0' },
+    });
+    expect(none!.entry).toEqual({ Message: 'm' });
+    expect(none!.bytes).toBe(1);
+  });
+
+  it('sends a message that fills the request exactly, alone, uncut', () => {
+    const [entry] = prepareEntries([{ message: 'x'.repeat(1000) }], 1000);
+    expect(entry!.entry.Message).toBe('x'.repeat(1000));
+    expect(entry!.bytes).toBe(1000);
+  });
+
+  it('plans no batch for no entries, an entry of the whole limit alone, and entries that fill it exactly together', () => {
+    expect(planBatches([], SNS_MAX_REQUEST_BYTES)).toEqual([]);
+    const entries = prepareEntries(
+      ['x'.repeat(1000), 'y'.repeat(400), 'z'.repeat(600), 'w'].map((message) => ({ message })),
+      1000,
+    );
+    expect(planBatches(entries, 1000).map((batch) => batch.map((e) => e.index))).toEqual([[0], [1, 2], [3]]);
+    // Its subject alone over the limit: the entry still goes, alone (SNS refuses it), after no empty batch.
+    const over = prepareEntries([{ message: 'm', subject: 's'.repeat(50) }, { message: 'n' }], 20);
+    expect(over[0]!.bytes).toBeGreaterThan(20);
+    expect(planBatches(over, 20).map((batch) => batch.map((e) => e.index))).toEqual([[0], [1]]);
   });
 });
