@@ -1,8 +1,9 @@
 import * as zlib from 'node:zlib';
 import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import type { RecordCoordinates, SinkItem } from '../../../shared/kinesis/types';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RecordCoordinates, SinkItem, SinkWriteContext } from '../../../shared/kinesis/types';
+import { logger } from '../../../shared/middleware/observability';
 import { createS3NdjsonSink, type NdjsonLine, planObjects } from '../../../shared/sinks/s3-ndjson';
 
 const at = (i: number): RecordCoordinates => ({
@@ -157,5 +158,143 @@ describe('createS3NdjsonSink', () => {
     expect(puts[0]!.Key).toMatch(/\.ndjson\.zst$/);
     expect(puts[0]!.ContentType).toBe('application/zstd');
     expect(zstd.zstdDecompressSync(puts[0]!.Body).toString()).toBe('{"z":1}\n');
+  });
+});
+
+describe('createS3NdjsonSink requests, budget and failures', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Records every PutObject's input and the options it was sent with; `fail` throws for the matching keys. */
+  function capturingClient(fail: (key: string) => boolean = () => false) {
+    const calls: Array<{
+      input: PutObjectCommand['input'];
+      options: { abortSignal?: AbortSignal; requestTimeout?: number };
+    }> = [];
+    const client = {
+      send: async (command: PutObjectCommand, options: (typeof calls)[number]['options']) => {
+        if (fail(command.input.Key!)) {
+          throw Object.assign(new Error('Access Denied for {"secret":1}'), { name: 'AccessDenied' });
+        }
+        calls.push({ input: command.input, options });
+        return {};
+      },
+    } as unknown as S3Client;
+    return { client, calls };
+  }
+  const lines = (n: number, width = 100) =>
+    Array.from({ length: n }, (_, i) => ({
+      coordinates: at(i),
+      value: `"${String(i).padEnd(width - 2, '.')}"`,
+    }));
+
+  it('encrypts with AES256 by default, with the KMS key asked for, and leaves it to the bucket with none', async () => {
+    const encryption = async (over: object) => {
+      const { client, calls } = capturingClient();
+      await createS3NdjsonSink({ bucket: 'b', prefix: 'p', client, ...over }).write(lines(1), context());
+      const { ServerSideEncryption, SSEKMSKeyId } = calls[0]!.input;
+      return { ServerSideEncryption, SSEKMSKeyId };
+    };
+    expect(await encryption({})).toEqual({ ServerSideEncryption: 'AES256' });
+    expect(await encryption({ sse: 'aws:kms', kmsKeyId: 'k' })).toEqual({
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'k',
+    });
+    expect(await encryption({ sse: 'none' })).toEqual({});
+  });
+
+  it('keeps up to 64 MiB in one object by default', async () => {
+    const { client, calls } = capturingClient();
+    const items = lines(1000);
+    expect(await createS3NdjsonSink({ bucket: 'b', prefix: 'p', client }).write(items, context())).toEqual({
+      failed: [],
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.input.Metadata).toEqual({ 'record-count': '1000' });
+  });
+
+  it('sends with the abort signal and a request timeout of 10 s, or 1 s per MB for a body over 10 MB', async () => {
+    const { client, calls } = capturingClient();
+    const signal = new AbortController().signal;
+    const budget: SinkWriteContext = { remainingTimeMs: () => 60_000, signal };
+    const sink = createS3NdjsonSink({
+      bucket: 'b',
+      prefix: 'p',
+      compression: 'none',
+      maxObjectBytes: 1000,
+      concurrency: 1,
+      client,
+    });
+    await sink.write([...lines(1), { coordinates: at(1), value: `"${'x'.repeat(11_999_997)}"` }], budget);
+    expect(calls.map((call) => [call.input.Metadata, call.options])).toEqual([
+      [{ 'record-count': '1' }, { abortSignal: signal, requestTimeout: 10_000 }],
+      [{ 'record-count': '1' }, { abortSignal: signal, requestTimeout: 12_000 }],
+    ]);
+  });
+
+  it('writes byte lines as they are: a plain Uint8Array, and a Buffer holding bytes that are not UTF-8', async () => {
+    const { client, calls } = capturingClient();
+    const plain = new TextEncoder().encode('{"a": "é"}');
+    const notUtf8 = Buffer.from([0x22, 0xff, 0xfe, 0x22]);
+    const sink = createS3NdjsonSink({ bucket: 'b', prefix: 'p', compression: 'none', client });
+    await sink.write(
+      [
+        { coordinates: at(0), value: plain },
+        { coordinates: at(1), value: notUtf8 },
+      ],
+      context(),
+    );
+    expect(calls[0]!.input.Body).toEqual(
+      Buffer.concat([plain, Buffer.from('\n'), notUtf8, Buffer.from('\n')]),
+    );
+  });
+
+  it('writes without a signal in the context', async () => {
+    const { client, calls } = capturingClient();
+    const result = await createS3NdjsonSink({ bucket: 'b', prefix: 'p', client }).write(lines(2), {
+      remainingTimeMs: () => 60_000,
+    });
+    expect(result).toEqual({ failed: [] });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('starts no PutObject with less than the margin left (250 ms by default), and fails its items', async () => {
+    const run = async (remainingMs: number, over: object = {}) => {
+      const { client, calls } = capturingClient();
+      const { failed } = await createS3NdjsonSink({ bucket: 'b', prefix: 'p', client, ...over }).write(
+        lines(3),
+        {
+          remainingTimeMs: () => remainingMs,
+        },
+      );
+      return { failed, puts: calls.length };
+    };
+    expect(await run(249)).toEqual({ failed: [0, 1, 2], puts: 0 });
+    expect(await run(250)).toEqual({ failed: [], puts: 1 });
+    expect(await run(0, { timeBudgetMarginMs: 0 })).toEqual({ failed: [], puts: 1 });
+    expect(await run(99, { timeBudgetMarginMs: 100 })).toEqual({ failed: [0, 1, 2], puts: 0 });
+    expect(await run(100, { timeBudgetMarginMs: 100 })).toEqual({ failed: [], puts: 1 });
+  });
+
+  it('logs a failed PutObject with its bucket, key, record count and masked error, never the payload', async () => {
+    const errorLog = vi.spyOn(logger, 'error');
+    const { client } = capturingClient((key) => key.includes('-1003-'));
+    const sink = createS3NdjsonSink({
+      bucket: 'b',
+      prefix: 'p',
+      maxObjectBytes: 303,
+      concurrency: 1,
+      client,
+    });
+    expect(await sink.write(lines(6), context())).toEqual({ failed: [3, 4, 5] });
+    expect(errorLog).toHaveBeenCalledTimes(1);
+    expect(errorLog).toHaveBeenCalledWith('PutObject failed; its records are handed back to Lambda', {
+      bucket: 'b',
+      key: 'p/2026/01/02/03/orders-shardId-000000000001-1003-1005.ndjson.gz',
+      records: 3,
+      errorName: 'AccessDenied',
+      errorMessage: expect.not.stringContaining('secret'),
+    });
   });
 });
