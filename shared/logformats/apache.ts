@@ -1441,6 +1441,12 @@ export function writeApacheCsv(
   );
 }
 
+/** Whether the JSON fast path writes `line` itself (tests hold their clean lines to it). @internal */
+export function takesJsonFastPath(line: string): boolean {
+  const bytes = Buffer.from(line, 'utf8');
+  return writeCleanLine(bytes, 0, bytes.length, Buffer.alloc(2 * bytes.length + 512), 0) >= 0;
+}
+
 /** Whether the CSV fast path writes `line` itself (tests hold their clean lines to it). @internal */
 export function takesCsvFastPath(line: string): boolean {
   const bytes = Buffer.from(line, 'utf8');
