@@ -71,6 +71,25 @@ describe('gzip compressed in parallel chunks', () => {
     );
   });
 
+  it('grows its first 16 KiB buffer up to chunks larger than that, for lines longer than a chunk too', async () => {
+    for (const chunkBytes of [20_000, 64 * 1024]) {
+      // The first line (16,383 bytes and its newline) fills the first 16 KiB buffer exactly.
+      const records = [16_369, 150_000, 10, 40_000, 16_384, 0, 70_000, 5].map((size, i) =>
+        lines(1, () => size)[0]!.fill(0x61 + i, 20),
+      );
+      const gz = await compressed(records, chunkBytes);
+      expect(zlib.gunzipSync(gz).equals(ndjson(records))).toBe(true);
+      for (const compression of ['none', 'zstd'] as const) {
+        if (compression === 'zstd' && !zstdAvailable()) continue;
+        const compressor = createBodyCompressor({ compression }, chunkBytes);
+        for (const line of records) compressor.writeLine(line);
+        const out = await compressor.end();
+        const decompress = (zlib as unknown as { zstdDecompressSync(b: Buffer): Buffer }).zstdDecompressSync;
+        expect((compression === 'none' ? out : decompress(out)).equals(ndjson(records))).toBe(true);
+      }
+    }
+  });
+
   it('compressBody = the sink`s compressor over the same lines; none passes the body through', async () => {
     const body = ndjson(lines(500, (i) => i));
     expect(zlib.gunzipSync(await compressBody(body, { compression: 'gzip' }, 4096)).equals(body)).toBe(true);
