@@ -9,10 +9,12 @@ import { takesCsvFastPath, takesJsonFastPath } from '../../../shared/logformats/
 import {
   apacheRecordToCsv,
   apacheRecordToJson,
+  apacheToCsv,
   apacheToJson,
   ByteWriter,
   LogParseError,
   parseApacheLine,
+  writeApacheCsv,
 } from '../../../shared/logformats';
 
 const writer = new ByteWriter();
@@ -73,6 +75,10 @@ describe('apache errors: message and column on every way in', () => {
       "apache: expected '\"' closing the request at column 53",
     );
     expect(errorOf(`${request} 200 1 "r\\"`)).toBe("apache: expected '\"' closing the referrer at column 63");
+    expect(errorOf(`${request} 200 1 "ref`)).toBe("apache: expected '\"' closing the referrer at column 63");
+    expect(errorOf(`${request} 200 1 "ref" "a`)).toBe(
+      "apache: expected '\"' closing the user agent at column 67",
+    );
   });
 
   it('names a malformed offset at its column: no space before it, no sign, a letter in it', () => {
@@ -191,5 +197,173 @@ describe('apache JSON fast path', () => {
     expect(takesJsonFastPath(backslash)).toBe(false);
     expect(takesCsvFastPath(backslash)).toBe(true);
     expect(json(backslash)).toContain('{"host":"h\\\\","ident"');
+  });
+});
+
+describe('apache timestamp cache', () => {
+  const A = '10/Oct/2000:13:55:36 -0700';
+  const lineAt = (dt: string) => `h - - [${dt}] "GET / HTTP/1.1" 200 1 "r" "a"`;
+  const fresh = '01/Jan/1999:00:00:00';
+
+  it('never takes a timestamp that differs from the cached one in a single character for it', () => {
+    // Every character of A changed to another that keeps the timestamp valid, and A without its offset.
+    const variants = [
+      '20/Oct/2000:13:55:36 -0700',
+      '11/Oct/2000:13:55:36 -0700',
+      '10/Nov/2000:13:55:36 -0700',
+      '10/Oct/2000:13:55:36 -0700'.replace('Oct', 'Ocu'),
+      '10/Oct/3000:13:55:36 -0700',
+      '10/Oct/2001:13:55:36 -0700',
+      '10/Oct/2000:03:55:36 -0700',
+      '10/Oct/2000:13:54:36 -0700',
+      '10/Oct/2000:13:55:35 -0700',
+      '10/Oct/2000:13:55:36 +0700',
+      '10/Oct/2000:13:55:36 -1700',
+      '10/Oct/2000:13:55:36 -0701',
+      '10/Oct/2000:13:55:36',
+    ];
+    for (const dt of variants) {
+      let expected: { json: string; csv: string; parsed: unknown } | string;
+      try {
+        json(lineAt(fresh));
+        expected = { json: json(lineAt(dt)), csv: (json(lineAt(fresh)), csv(lineAt(dt))), parsed: null };
+        json(lineAt(fresh));
+        expected.parsed = parseApacheLine(lineAt(dt));
+      } catch (error) {
+        expected = (error as Error).message;
+      }
+      const after = (run: () => unknown) => {
+        json(lineAt(A));
+        try {
+          return run();
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+      if (typeof expected === 'string') {
+        expect(after(() => json(lineAt(dt)))).toBe(expected);
+        expect(after(() => csv(lineAt(dt)))).toBe(expected);
+        expect(after(() => parseApacheLine(lineAt(dt)))).toBe(expected);
+      } else {
+        expect(after(() => json(lineAt(dt)))).toBe(expected.json);
+        expect(after(() => csv(lineAt(dt)))).toBe(expected.csv);
+        expect(after(() => parseApacheLine(lineAt(dt)))).toEqual(expected.parsed);
+        // (It is another instant or another offset: the output differs from A's.)
+        expect(expected.json).not.toBe(after(() => json(lineAt(A))));
+      }
+    }
+  });
+
+  it('keeps the cached timestamp after a line whose timestamp is rejected', () => {
+    const first = json(lineAt(A));
+    expect(() => json(lineAt('31/Apr/2000:13:55:36 -0700'))).toThrow('invalid date or time');
+    expect(() => json(lineAt('10/Oct/2000:13:55:36 +1900'))).toThrow('UTC offset beyond');
+    expect(json(lineAt(A))).toBe(first);
+    expect(parseApacheLine(lineAt(A)).timestampUtc).toBe('2000-10-10T20:55:36.000Z');
+  });
+});
+
+describe('apache year 10000 (a leap second or a negative offset on 31/Dec/9999)', () => {
+  const lineAt = (dt: string) => `h - - [${dt}] "GET / HTTP/1.1" 200 1`;
+  const cases = [
+    // [logged, @timestamp, timezone, @timestamp_utc]
+    ['31/Dec/9999:23:59:60', '+010000-01-01T00:00:00.000Z', null, '+010000-01-01T00:00:00.000Z'],
+    [
+      '31/Dec/9999:23:59:60 -0000',
+      '+010000-01-01T00:00:00.000+00:00',
+      '-0000',
+      '+010000-01-01T00:00:00.000Z',
+    ],
+    ['31/Dec/9999:23:59:60 +0130', '+010000-01-01T00:00:00.000+01:30', '+0130', '9999-12-31T22:30:00.000Z'],
+    ['31/Dec/9999:22:00:00 -0230', '9999-12-31T22:00:00.000-02:30', '-0230', '+010000-01-01T00:30:00.000Z'],
+  ] as const;
+
+  it('writes the expanded year on every way in, with the offset or Z, and timezone null without one', () => {
+    for (const [dt, timestamp, timezone, timestampUtc] of cases) {
+      // After an ordinary line, so that the block is built anew.
+      json(lineAt('10/Oct/2000:13:55:36 -0700'));
+      expect(json(lineAt(dt))).toBe(
+        `{"host":"h","ident":"-","authuser":"-","@timestamp":"${timestamp}","timezone":${timezone === null ? 'null' : `"${timezone}"`},` +
+          `"@timestamp_utc":"${timestampUtc}","request":"GET / HTTP/1.1","verb":"GET","path":"/","protocol":"HTTP/1.1",` +
+          `"response":200,"bytes":1,"referrer":null,"agent":null}\n`,
+      );
+      // The same block, now cached, read back as the entry's strings and as CSV columns.
+      expect(parseApacheLine(lineAt(dt))).toMatchObject({ datetime: dt, timestamp, timezone, timestampUtc });
+      expect(csv(lineAt(dt))).toBe(
+        `h,-,-,${dt},GET / HTTP/1.1,200,1,${timestampUtc},${timezone ?? ''},GET,/,HTTP/1.1,,\n`,
+      );
+      json(lineAt('10/Oct/2000:13:55:36 -0700'));
+      expect(parseApacheLine(lineAt(dt))).toMatchObject({ timestamp, timezone, timestampUtc });
+    }
+  });
+});
+
+describe('apache CSV edges', () => {
+  const common = `h - - ${TS} "GET / HTTP/1.1" 200 1`;
+
+  it('ends records with LF by default (apacheToCsv, writeApacheCsv)', () => {
+    expect(apacheToCsv(parseApacheLine(common))).toMatch(/,HTTP\/1\.1,,\n$/);
+    const out = new ByteWriter();
+    writeApacheCsv(Buffer.from(common), 0, Buffer.byteLength(common), out);
+    expect(Buffer.from(out.finish()).toString('utf8')).toBe(apacheToCsv(parseApacheLine(common), '\n'));
+  });
+
+  it('writes each line of a record of several common-format lines', () => {
+    const second = common.replace('GET /', 'GET /2');
+    expect(csv(`${common}\n${second}\n`)).toBe(
+      apacheToCsv(parseApacheLine(common)) + apacheToCsv(parseApacheLine(second)),
+    );
+    expect(csv(`${common} "r"\n${second} "r" "a"`)).toBe(
+      apacheToCsv(parseApacheLine(`${common} "r"`)) + apacheToCsv(parseApacheLine(`${second} "r" "a"`)),
+    );
+  });
+
+  it('writes long fields (over 64 bytes) with and without a comma, quoted only with one', () => {
+    const long = 'x'.repeat(70);
+    for (const [referrer, agent] of [
+      [long, `Mozilla/5.0 ${long}`],
+      [`${long},`, `Mozilla/5.0 (${long}, like Gecko)`],
+      ['', long],
+    ] as const) {
+      const line = `${common} "${referrer}" "${agent}"`;
+      const quote = (v: string) => (v === '' || v.includes(',') ? `"${v}"` : v);
+      expect(takesCsvFastPath(line)).toBe(true);
+      expect(csv(line)).toBe(
+        `h,-,-,10/Oct/2000:13:55:36 -0700,GET / HTTP/1.1,200,1,2000-10-10T20:55:36.000Z,-0700,GET,/,HTTP/1.1,${quote(referrer)},${quote(agent)}\n`,
+      );
+    }
+  });
+});
+
+describe('apache careful path timestamp cache', () => {
+  it('rejects a timestamp of the cached length that differs from the cached one everywhere', () => {
+    json(`h - - ${TS} "GET / HTTP/1.1" 200 1`);
+    const unlike = '01-Jan-1999 01.01.01x+1111'; // 26 characters, none where 10/Oct/2000:13:55:36 -0700 has it
+    expect(unlike).toHaveLength(26);
+    expect(errorOf(`h - - [${unlike}] "GET / HTTP/1.1" 200 1`)).toBe(
+      'apache: expected a timestamp like 10/Oct/2000:13:55:36 -0700 at column 8',
+    );
+  });
+});
+
+describe('apache records whose first line has trailing fields', () => {
+  it('writes every line of the record, on the JSON and the CSV path', () => {
+    const common = `h - - ${TS} "GET / HTTP/1.1" 200 1`;
+    const next = common.replace('GET /', 'GET /next');
+    for (const first of [
+      `${common} 77`,
+      `${common} `,
+      `${common} "r"x`,
+      `${common} "r" 9`,
+      `${common} "r" "a" 99`,
+    ]) {
+      for (const separator of ['\n', '\r\n']) {
+        const record = `${first}${separator}${next}`;
+        expect(json(record)).toBe(
+          `${apacheToJson(parseApacheLine(first))}\n${apacheToJson(parseApacheLine(next))}\n`,
+        );
+        expect(csv(record)).toBe(apacheToCsv(parseApacheLine(first)) + apacheToCsv(parseApacheLine(next)));
+      }
+    }
   });
 });
