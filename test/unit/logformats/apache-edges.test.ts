@@ -90,6 +90,16 @@ describe('apache errors: message and column on every way in', () => {
   });
 });
 
+describe('apache timestamp validation', () => {
+  it('calls a date of zeros an invalid date, not a malformed timestamp', () => {
+    for (const dt of ['00/Jan/0000:00:00:00', '00/Jan/0000:00:00:00 +0000', '00/Jan/2000:00:00:00']) {
+      expect(errorOf(`h - - [${dt}] "GET / HTTP/1.1" 200 1`)).toBe(
+        'apache: invalid date or time at column 8',
+      );
+    }
+  });
+});
+
 describe('apache field boundaries', () => {
   const request = `h - - ${TS} "GET / HTTP/1.1" 200`;
 
