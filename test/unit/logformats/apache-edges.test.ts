@@ -100,6 +100,26 @@ describe('apache timestamp validation', () => {
   });
 });
 
+describe('apache leap seconds', () => {
+  it('rolls a leap second into the next minute, hour and day, and the month only after its last day', () => {
+    for (const [dt, timestamp] of [
+      ['30/Jan/2024:23:59:60', '2024-01-31T00:00:00.000Z'],
+      ['28/Feb/2024:23:59:60', '2024-02-29T00:00:00.000Z'],
+      ['28/Feb/2023:23:59:60', '2023-03-01T00:00:00.000Z'],
+      ['29/Apr/2024:23:59:60', '2024-04-30T00:00:00.000Z'],
+      ['30/Nov/2024:23:59:60', '2024-12-01T00:00:00.000Z'],
+      ['10/Oct/2000:13:59:60', '2000-10-10T14:00:00.000Z'],
+      ['10/Oct/2000:13:55:60', '2000-10-10T13:56:00.000Z'],
+    ]) {
+      expect(parseApacheLine(`h - - [${dt}] "GET / HTTP/1.1" 200 1`)).toMatchObject({
+        timestamp,
+        timestampUtc: timestamp,
+      });
+      expect(json(`h - - [${dt}] "GET / HTTP/1.1" 200 1`)).toContain(`"@timestamp":"${timestamp}"`);
+    }
+  });
+});
+
 describe('apache field boundaries', () => {
   const request = `h - - ${TS} "GET / HTTP/1.1" 200`;
 
