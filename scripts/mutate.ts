@@ -1,12 +1,12 @@
 /**
- * Mutation testing of the pure core: `npm run mutate [module...] [--concurrency N]`.
+ * Mutation testing of the pure core: `npm run mutate -- [module...] [--concurrency N] [--incremental] [--report]`.
  *
  *   npm run mutate                          every module below, one Stryker run per group (long: an hour or more)
  *   npm run mutate kpl                      one group
  *   npm run mutate shared/kpl/decode.ts     one file of a group
- *   npm run mutate shared/logformats/syslog.ts --incremental
+ *   npm run mutate -- shared/logformats/syslog.ts --incremental
  *                                           again, reusing the last report's results where Stryker can (below)
- *   npm run mutate --report [group | file]  no run: the table from the newest report holding each file
+ *   npm run mutate -- --report [group | file]  no run: the table from the newest report holding each file
  *
  * Stryker (mutation/stryker.config.json) with its vitest runner over the unit tests only
  * (mutation/vitest.config.ts: no emulators), on Node 22 (Stryker 10 needs it; scripts/lib/node22.ts). Reports:
@@ -48,11 +48,17 @@ interface Args {
   report: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
+/**
+ * The command line. `npm run mutate x --incremental` hands the flags to npm, not to this script (npm keeps an
+ * unknown `--flag[=value]` as npm_config_flag in the environment), so they are read from there too: the commands
+ * work with or without `--` before the flags.
+ */
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Args {
   const targets: string[] = [];
   let concurrency = 2;
-  let incremental = false;
-  let report = false;
+  let incremental = env.npm_config_incremental === 'true';
+  let report = env.npm_config_report === 'true';
+  if (env.npm_config_concurrency !== undefined) argv = ['--concurrency', env.npm_config_concurrency, ...argv];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--incremental') incremental = true;
