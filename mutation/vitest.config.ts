@@ -15,6 +15,7 @@ export default defineConfig({
       'test/unit/readme-environment.test.ts',
       // Wall-clock bounds: instrumented code runs several times slower, and they pin speed, not output.
       'test/unit/logformats/linear-time.test.ts',
+      'test/unit/logformats/syslog-linear-time.test.ts',
     ],
     setupFiles: ['mutation/setup-env.ts'],
     testTimeout: 30_000,

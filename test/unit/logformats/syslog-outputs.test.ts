@@ -1952,7 +1952,7 @@ describe('the bytes path', () => {
     };
     let fast = 0;
     let lines = 0;
-    for (let n = 0; n < 600; n++) {
+    for (let n = 0; n < 300; n++) {
       // Uniform over the calendar, then some around era, century and leap-year boundaries.
       const base =
         n % 3 === 0
@@ -2064,7 +2064,8 @@ describe('the bytes path, beyond single clean lines', () => {
       const bytes = Buffer.from(line, 'utf8');
       const expected = { json: careful(line, 'json'), csv: careful(line, 'csv') };
       expect(expected.json).not.toMatch(/^error/);
-      for (let offset = 0; offset <= 2048; offset++) {
+      // Every 13th offset: an output that overflows its room does so over a range of offsets wider than that.
+      for (let offset = 0; offset <= 2048; offset += 13) {
         for (const format of ['json', 'csv'] as const) {
           writer.reset();
           writer.copy(filler, 0, offset);
