@@ -310,7 +310,7 @@ export function createDynamoDbSink(options: DynamoDbSinkOptions): Sink<DynamoDbI
         return { outcome: 'ok' };
       } catch (error) {
         // A newer version (or this very record, re-delivered) is already there.
-        if (conditional && (error as Error).name === 'ConditionalCheckFailedException') {
+        if (conditional && (error as Error | null)?.name === 'ConditionalCheckFailedException') {
           stale += 1;
           return { outcome: 'ok' };
         }

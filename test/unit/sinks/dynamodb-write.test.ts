@@ -496,6 +496,10 @@ describe('item size (DynamoDB: names + values, UTF-8)', () => {
     ['é', 2],
     [12345, 4],
     [BigInt(123), 3],
+    [BigInt(12345), 4],
+    [999, 3],
+    [new NumberValue('0.123'), 3],
+    [new NumberValue('1E23'), 2],
     [new NumberValue('0'), 2],
     [new NumberValue('-0.000'), 2],
     [new NumberValue('1200'), 2],
@@ -504,6 +508,7 @@ describe('item size (DynamoDB: names + values, UTF-8)', () => {
     [new NumberValue('123E-4'), 3],
     [new Uint8Array(7), 7],
     [new Set(['ab', 'c']), 3],
+    [new Set(['abc', 'd']), 4],
     [['a', 'bc'], 3 + (1 + 1) + (1 + 2)],
     [{ ab: 'c', d: [] }, 3 + (1 + 2 + 1) + (1 + 1 + 3)],
   ])('counts %s as %i bytes', (value, size) => {
@@ -512,5 +517,184 @@ describe('item size (DynamoDB: names + values, UTF-8)', () => {
 
   it('adds the attribute names', () => {
     expect(itemSize({ name: 'value', é: 1 })).toBe(4 + 5 + 2 + 2);
+  });
+});
+
+describe('stream position', () => {
+  it('is the digit count, the sequence number and the padded subsequence number', () => {
+    const sequenceNumber = '49658520563826370318512419245617917437484032022312157186';
+    expect(streamPosition({ sequenceNumber, subSequenceNumber: 2 })).toBe(`056:${sequenceNumber}:0000000002`);
+  });
+});
+
+describe('keys, budget and older records (more)', () => {
+  it('collapses numbers written with two-digit exponents or trailing zeros, and keeps distinct keys apart', async () => {
+    const { client, calls } = scriptedClient();
+    const items = [
+      item(new NumberValue('1.0e21')),
+      item(1e21),
+      item(new NumberValue('10e20')),
+      item(new NumberValue('1020.0')),
+      item(1020),
+      item(new NumberValue('12.00')),
+      item(12),
+    ];
+    await sinkWith(client).write(items, budget());
+    expect(putsOf(calls[0]!).map((p) => String(p.pk))).toEqual(['1.0e21', '1020.0', '12.00']);
+
+    // Two-attribute keys whose texts would run together, and keys DynamoDB will refuse: none collapsed.
+    const apart = scriptedClient();
+    await sinkWith(apart.client, { keyAttributes: ['pk', 'sk'] }).write(
+      [item('aSb', { sk: 'c' }), item('a', { sk: 'bSc' })],
+      budget(),
+    );
+    expect(putsOf(apart.calls[0]!)).toEqual([
+      { pk: 'aSb', sk: 'c' },
+      { pk: 'a', sk: 'bSc' },
+    ]);
+    const invalid = scriptedClient();
+    const result = await sinkWith(invalid.client).write(
+      [{ coordinates: at('100'), value: { v: 1 } }, item(true), item(false), item(0)],
+      budget(),
+    );
+    expect(result).toEqual({ failed: [], rejected: [] });
+    expect(putsOf(invalid.calls[0]!)).toHaveLength(4);
+  });
+
+  it('matches an unprocessed binary key back whether it comes as a Buffer or a Uint8Array', async () => {
+    const { client, calls } = scriptedClient((command, n) =>
+      n === 1 ? unprocessed([{ pk: new Uint8Array([0x68, 0x69]) }]) : {},
+    );
+    await sinkWith(client).write([item(Buffer.from('hi')), item(Buffer.from('yo'))], budget());
+    expect(calls).toHaveLength(2);
+    expect(putsOf(calls[1]!).map((p) => Buffer.from(p.pk as Uint8Array).toString())).toEqual(['hi']);
+  });
+
+  it('hands the records back when the client rejects with something that is not an Error', async () => {
+    for (const thrown of [null, undefined]) {
+      const client = {
+        send: async () => {
+          throw thrown;
+        },
+      } as unknown as DynamoDBDocumentClient;
+      expect(await sinkWith(client).write(many(2), budget())).toEqual({ failed: [0, 1], rejected: [] });
+      expect(await sinkWith(client, { mode: 'ordered' }).write(many(1), budget())).toEqual({
+        failed: [0],
+        rejected: [],
+      });
+    }
+  });
+
+  it('makes ceil(n / 25) calls: none for no items, two for 50', async () => {
+    const none = scriptedClient();
+    expect(await sinkWith(none.client).write([], budget())).toEqual({ failed: [], rejected: [] });
+    expect(none.calls).toHaveLength(0);
+    const fifty = scriptedClient();
+    await sinkWith(fifty.client).write(many(50), budget());
+    expect(fifty.calls.map((c) => putsOf(c).length)).toEqual([25, 25]);
+  });
+
+  it('retries when exactly the margin is left after the backoff, and logs the failure when less is', async () => {
+    for (const [after, calls] of [
+      [250, 2],
+      [249, 1],
+    ] as const) {
+      const errorLog = vi.spyOn(logger, 'error');
+      let remaining = 60_000;
+      const scripted = scriptedClient((command, n) => {
+        setTimeout(() => {
+          remaining = after;
+        }, 0);
+        return n === 1 ? named('ThrottlingException') : {};
+      });
+      const result = await sinkWith(scripted.client, {
+        random: () => 1,
+        baseBackoffMs: 20,
+        maxBackoffMs: 20,
+      }).write(many(1), { remainingTimeMs: () => remaining });
+      expect(scripted.calls).toHaveLength(calls);
+      expect(result.failed).toEqual(calls === 2 ? [] : [0]);
+      if (calls === 1) {
+        expect(errorLog).toHaveBeenCalledWith(
+          'BatchWriteItem failed; its records are handed back to Lambda',
+          {
+            table: TABLE,
+            items: 1,
+            errorName: 'ThrottlingException',
+            errorMessage: 'ThrottlingException',
+          },
+        );
+      }
+      errorLog.mockRestore();
+    }
+  });
+
+  it('in ordered mode too: backs off doubling per attempt, and starts no put with less than the margin left', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const backoffs = () => timers.mock.calls.map(([, ms]) => ms).filter((ms) => ms !== 1);
+    const { client, calls } = scriptedClient((command, n) => (n <= 4 ? named('ThrottlingException') : {}));
+    await sinkWith(client, { mode: 'ordered', random: () => 0.5, baseBackoffMs: 20, maxBackoffMs: 60 }).write(
+      many(1),
+      budget(),
+    );
+    expect(calls).toHaveLength(5);
+    expect(backoffs()).toEqual([10, 20, 30, 30]);
+
+    const late = scriptedClient();
+    expect(await sinkWith(late.client, { mode: 'ordered' }).write(many(2), budget(249))).toEqual({
+      failed: [0, 1],
+      rejected: [],
+    });
+    expect(late.calls).toHaveLength(0);
+  });
+
+  it('tries a refused key`s older records unconditionally in batch mode, conditionally in ordered mode', async () => {
+    for (const mode of ['batch', 'ordered'] as const) {
+      const { client, calls } = scriptedClient((command) => {
+        if (command instanceof BatchWriteCommand) return named('ValidationException', 'bad item');
+        if (command.input.Item!.v === 'bad') return named('ValidationException', 'bad item');
+        // Ordered mode: a newer version of the key is already stored.
+        return mode === 'ordered' ? named('ConditionalCheckFailedException') : {};
+      });
+      const result = await sinkWith(client, { mode }).write(
+        [item('a', { v: 'old' }, at('10')), item('a', { v: 'bad' }, at('11'))],
+        budget(),
+      );
+      expect(result).toEqual({ failed: [], rejected: [expect.objectContaining({ index: 1 })] });
+      const older = calls.find((c) => c instanceof PutCommand && c.input.Item!.v === 'old') as PutCommand;
+      expect(older.input.ConditionExpression !== undefined).toBe(mode === 'ordered');
+    }
+  });
+
+  it('hands back only the older records from the first that fails, not those rejected before it', async () => {
+    const { client } = scriptedClient((command) => {
+      if (command instanceof BatchWriteCommand) return named('ValidationException', 'bad item');
+      const v = command.input.Item!.v as string;
+      return v.startsWith('bad') ? named('ValidationException', 'bad item') : named('AccessDeniedException');
+    });
+    const items = [
+      item('a', { v: 'x' }, at('10')),
+      item('a', { v: 'bad 13' }, at('13')),
+      item('a', { v: 'y' }, at('11')),
+      item('a', { v: 'bad 12' }, at('12')),
+    ];
+    const result = await sinkWith(client).write(items, budget());
+    expect(result.rejected!.map((r) => r.index)).toEqual([1, 3]);
+    expect(result.failed.sort()).toEqual([0, 2]);
+  });
+
+  it('takes the longer sequence number as the later one (they have no leading zeros)', async () => {
+    const { client, calls } = scriptedClient();
+    await sinkWith(client).write(
+      [item('a', { v: 'seq 100' }, at('100')), item('a', { v: 'seq 99' }, at('99'))],
+      budget(),
+    );
+    expect(putsOf(calls[0]!)).toEqual([{ pk: 'a', v: 'seq 100' }]);
+    const reversed = scriptedClient();
+    await sinkWith(reversed.client).write(
+      [item('a', { v: 'seq 99' }, at('99')), item('a', { v: 'seq 100' }, at('100'))],
+      budget(),
+    );
+    expect(putsOf(reversed.calls[0]!)).toEqual([{ pk: 'a', v: 'seq 100' }]);
   });
 });
