@@ -3,7 +3,7 @@
  * way in (parseApacheLine, the JSON record path, the CSV record path), and the boundaries of each field.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runs } from '../../support/property-runs';
 import { takesCsvFastPath, takesJsonFastPath } from '../../../shared/logformats/apache';
 import {
@@ -440,6 +440,24 @@ describe('apache output room', () => {
           Buffer.from(apacheRecordToJson(Buffer.from(`${lines[1]}\n${line}`), out)).toString('utf8'),
         ).toBe(expected[1]! + expected[i]!);
       });
+    }
+  });
+});
+
+describe('apache careful path output room', () => {
+  it('parses a line of about 32 KiB, whose request is written twice, in a fresh module', async () => {
+    // A cold start: the careful path's scratch writer has its first size (64 KiB) and must make room for the line.
+    vi.resetModules();
+    const fresh = await import('../../../shared/logformats');
+    // (The timestamp cached first: a new one makes room for the rest of the line by itself.)
+    expect(fresh.parseApacheLine(`h - - ${TS} "GET / HTTP/1.1" 200 1`).path).toBe('/');
+    for (const length of [32_900, 32_600, 32_700, 32_800, 33_000, 33_100, 40_000]) {
+      const head = `h - - ${TS} "GET /`;
+      const tail = ' HTTP/1.1" 200 1';
+      const path = 'p'.repeat(length - head.length - tail.length);
+      const line = `${head}${path}${tail}`;
+      expect(line).toHaveLength(length);
+      expect(fresh.parseApacheLine(line)).toMatchObject({ path: `/${path}`, protocol: 'HTTP/1.1', bytes: 1 });
     }
   });
 });
