@@ -608,6 +608,11 @@ const RFC3339: Case[] = [
 
 const RFC3339_ERRORS: ErrorCase[] = [
   [
+    '<14>1 2003-10-11T22:14:15+02x00 h a p m -',
+    "syslog: expected 'Z' or a UTC offset like +02:00 at column 26",
+  ],
+  ['<30>2024-10-11T22:14:15-02.00 h a: m', "syslog: expected 'Z' or a UTC offset like +02:00 at column 24"],
+  [
     '<14>1 x003-10-11T22:14:15Z h a p m -',
     'syslog: expected an RFC 3339 timestamp like 2003-10-11T22:14:15.003Z at column 7',
   ],
@@ -2057,12 +2062,14 @@ describe('the bytes path, beyond single clean lines', () => {
       `<34>Oct 11 22:14:15 host app[1]: ${'\u0001'.repeat(300)}`,
       `<14>1 - h a - ${'M'.repeat(32)} [x a="${'v'.repeat(200)}" b="${'w'.repeat(200)}"] ${'\u0001"\\'.repeat(150)}`,
       `<14>1 - h a - - - ${'"'.repeat(400)}`,
+      // A record of two lines, escapes before the newline: the room check finds the newline (line by line, then).
+      `<34>Oct 11 22:14:15 host app[1]: ${'\u0001'.repeat(300)}\nOct 11 22:14:16 h a: m`,
     ];
     const writer = new ByteWriter(2048);
     const filler = Buffer.alloc(2048, 0x78);
     for (const line of lines) {
       const bytes = Buffer.from(line, 'utf8');
-      const expected = { json: careful(line, 'json'), csv: careful(line, 'csv') };
+      const expected = { json: record(line, 'json'), csv: record(line, 'csv') };
       expect(expected.json).not.toMatch(/^error/);
       // Every 13th offset: an output that overflows its room does so over a range of offsets wider than that.
       for (let offset = 0; offset <= 2048; offset += 13) {
