@@ -15,6 +15,7 @@ import {
   LogParseError,
   parseApacheLine,
   writeApacheCsv,
+  writeApacheJson,
 } from '../../../shared/logformats';
 
 const writer = new ByteWriter();
@@ -458,6 +459,40 @@ describe('apache careful path output room', () => {
       const line = `${head}${path}${tail}`;
       expect(line).toHaveLength(length);
       expect(fresh.parseApacheLine(line)).toMatchObject({ path: `/${path}`, protocol: 'HTTP/1.1', bytes: 1 });
+    }
+  });
+});
+
+describe('apache records inside a larger buffer', () => {
+  it('reads a record cut anywhere as that cut line, whatever the buffer holds after it (JSON and CSV)', () => {
+    const lines = [
+      `h - - ${TS} "GET /a b HTTP/1.1" 200 2326 "http://r/" "Mozilla/5.0 (X11)"`,
+      `h - - ${TS} "GET /\\"q HTTP/1.1" 404 - "r\\"" "a\\\\"`,
+      `h\\"x - - [10/Oct/2000:13:55:36] "-" 200 1 "r" "a" 99`,
+      `h - - [31/Dec/9999:23:59:60 -0100] "GET /" 200 0 "" ""`,
+    ];
+    const out = new ByteWriter();
+    const outcome = (run: () => void) => {
+      try {
+        run();
+        return Buffer.from(out.finish()).toString('utf8');
+      } catch (error) {
+        out.discard();
+        return (error as Error).message;
+      }
+    };
+    for (const line of lines) {
+      // The line, then more of it: bytes after the record that would complete it if they were read.
+      const bytes = Buffer.from(`${line} "x" "y"\n${line}`);
+      for (let end = 1; end <= line.length; end++) {
+        const cut = line.slice(0, end);
+        expect(outcome(() => writeApacheJson(bytes, 0, end, out))).toBe(
+          outcome(() => out.text(`${apacheToJson(parseApacheLine(cut))}\n`)),
+        );
+        expect(outcome(() => writeApacheCsv(bytes, 0, end, out))).toBe(
+          outcome(() => out.text(apacheToCsv(parseApacheLine(cut)))),
+        );
+      }
     }
   });
 });
