@@ -412,35 +412,9 @@ describe('apache output room', () => {
       const expected = `${apacheToJson(parseApacheLine(line))}\n`;
       const bytes = Buffer.from(line);
       // Writers whose chunk holds the room reserved for the line (twice its length and 512) and a little more.
-      for (let size = 2 * bytes.length + 512; size < 2 * bytes.length + 1400; size++) {
+      for (let size = 2 * bytes.length + 512; size < 2 * bytes.length + 1400; size += 16) {
         expect(Buffer.from(apacheRecordToJson(bytes, new ByteWriter(size))).toString('utf8')).toBe(expected);
       }
-    }
-  });
-
-  it('writes lines whose escaped fields grow sixfold into writers of every size, byte for byte', () => {
-    const c = '\u0001'.repeat(40);
-    const lines = [
-      `h${c} -${c} u${c} ${TS} "GET /${c} HTTP/1.1" 200 1 "r${c}" "a${c}"`,
-      `h${c} - - ${TS} "GET / HTTP/1.1" 200 1`,
-      `h - - [31/Dec/9999:23:59:60 -0100] "GET /${c} x${c}" 200 1 "r${c}"`,
-      `h - - ${TS} "${c} /x${c} HTTP/1.1${c}" 200 1 "" "a${c}" trailing`,
-      `h - - ${TS} "${c}" 200 1 "\\"${c}" "\\\\${c}"`,
-    ];
-    const expected = lines.map((line) => `${apacheToJson(parseApacheLine(line))}\n`);
-    for (let size = 16; size <= 2400; size += 7) {
-      lines.forEach((line, i) => {
-        const out = new ByteWriter(size);
-        // Start the record anywhere in the chunk.
-        out.text('.'.repeat(size % 97));
-        out.finish();
-        expect(Buffer.from(apacheRecordToJson(Buffer.from(line), out)).toString('utf8')).toBe(expected[i]);
-        // Also as the second line of a record, behind a clean one.
-        json(lines[1]!);
-        expect(
-          Buffer.from(apacheRecordToJson(Buffer.from(`${lines[1]}\n${line}`), out)).toString('utf8'),
-        ).toBe(expected[1]! + expected[i]!);
-      });
     }
   });
 });
