@@ -60,6 +60,8 @@ describe('apache errors: message and column on every way in', () => {
 
   it('names the status, the byte count and the unclosed quoted fields', () => {
     const request = `h - - ${TS} "GET / HTTP/1.1"`; // 51 characters
+    expect(errorOf(`${request}x 200 1`)).toBe("apache: expected ' ' at column 52");
+    expect(errorOf(`${request} 200x1`)).toBe("apache: expected ' ' at column 56");
     expect(errorOf(`${request} 2000 1`)).toBe("apache: expected ' ' at column 56");
     expect(errorOf(`${request} 200 `)).toBe('apache: expected a byte count or - at column 57');
     expect(errorOf(`${request} 200 1234567890123456`)).toBe(
@@ -87,6 +89,25 @@ describe('apache errors: message and column on every way in', () => {
       expect(errorOf(`h - - [10/Oct/2000:13:55:36${zone}] "GET / HTTP/1.1" 200 1`)).toBe(
         'apache: expected a UTC offset like -0700 at column 28',
       );
+    }
+  });
+});
+
+describe('apache request line', () => {
+  it('escapes what needs it in any of verb, path and protocol, on its own or with the others', () => {
+    for (const [verb, path, protocol] of [
+      ['GET', '/', 'HTTP/1.1\u0001'],
+      ['GET', '/', 'HTTP/1.1\\"'],
+      ['G\tET', '/', 'HTTP/1.1'],
+      ['GET', '/\\\\', 'HTTP/1.1'],
+      ['GET', '/a\u001fb c', 'HTTP/1.1\u007f\u0000'],
+    ]) {
+      const request = `${verb} ${path} ${protocol}`;
+      const line = `h - - ${TS} "${request}" 200 1`;
+      for (const text of [json(line), `${apacheToJson(parseApacheLine(line))}\n`]) {
+        expect(JSON.parse(text)).toMatchObject({ request, verb, path, protocol });
+      }
+      expect(parseApacheLine(line)).toMatchObject({ request, verb, path, protocol });
     }
   });
 });
