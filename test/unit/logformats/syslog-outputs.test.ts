@@ -2050,8 +2050,17 @@ describe('the bytes path, beyond single clean lines', () => {
       'Oct 11 2023 22:14:15 h a[1]: m',
       'Oct 11 22:14:15 h a: \u0001\u0002 "quoted", \\',
       '<14>1 - h a - - - \u0001\u0002 "quoted", \\',
+      // Escapes that need more room than the line's first estimate: asked for, and the line still taken.
+      `<14>1 - h a - - - ${'\u0001'.repeat(300)}`,
     ]) {
       expect(takesFastPath(line, referenceTime), line).toBe(true);
+    }
+    // Lines it scans but leaves to the careful path: a UTC time past year 9999, a newline in the message.
+    for (const line of [
+      '<14>1 9999-12-31T23:30:00-01:00 h a - - -',
+      'Oct 11 22:14:15 h a: m\nOct 11 22:14:15 h a: m',
+    ]) {
+      expect(takesFastPath(line, referenceTime), line).toBe(false);
     }
   });
 
