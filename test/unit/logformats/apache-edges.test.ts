@@ -145,6 +145,20 @@ describe('apache leap seconds', () => {
 describe('apache field boundaries', () => {
   const request = `h - - ${TS} "GET / HTTP/1.1" 200`;
 
+  it("reads any three digits as the status, 000 and a leading zero included (as AWS's \\d{3})", () => {
+    for (const [status, value] of [
+      ['000', 0],
+      ['099', 99],
+      ['200', 200],
+      ['999', 999],
+    ] as const) {
+      const line = `h - - ${TS} "GET / HTTP/1.1" ${status} 1`;
+      expect(parseApacheLine(line).response).toBe(value);
+      expect(json(line)).toContain(`,"response":${value},`);
+      expect(csv(line)).toContain(`,GET / HTTP/1.1,${value},1,`);
+    }
+  });
+
   it('reads a byte count of up to 15 digits (exactly), and leading zeros as the number', () => {
     expect(parseApacheLine(`${request} 999999999999999`).bytes).toBe(999_999_999_999_999);
     expect(json(`${request} 999999999999999`)).toContain(',"bytes":999999999999999,');
