@@ -2099,6 +2099,29 @@ describe('the bytes path, beyond single clean lines', () => {
     }
   });
 
+  it('ends CSV records with LF unless told otherwise, on the fast and the careful path', () => {
+    const fast = 'Oct 11 22:14:15 h a: m';
+    const slow = 'Oct 11 22:14:15 h,x a: m';
+    const writer = new ByteWriter(64);
+    for (const [line, host] of [
+      [fast, 'h'],
+      [slow, '"h,x"'],
+    ] as const) {
+      const expected = `Oct 11 22:14:15,${host},a,,m,2024-10-11T22:14:15.000Z,rfc3164,,,,,,,,\n`;
+      const bytes = Buffer.from(line);
+      writeSyslogCsv(bytes, 0, bytes.length, writer, { referenceTime });
+      expect(Buffer.from(writer.finish()).toString('utf8'), line).toBe(expected);
+      const text = `${line}\n${line}`;
+      const two = Buffer.from(text);
+      writeSyslogCsv(two, 0, two.length, writer, { referenceTime });
+      expect(Buffer.from(writer.finish()).toString('utf8'), text).toBe(expected + expected);
+      expect(Buffer.from(syslogRecordToCsv(two, writer, { referenceTime })).toString('utf8'), text).toBe(
+        expected + expected,
+      );
+      expect(syslogToCsv(parseSyslogLine(line, { referenceTime })), line).toBe(expected);
+    }
+  });
+
   it('writes every line of a record, whatever ends them, and names the line that fails', () => {
     const a = 'Oct 11 22:14:15 h a: one';
     const b = '<14>1 - h b - - - two';
