@@ -112,6 +112,27 @@ describe('apache request line', () => {
   });
 });
 
+describe('apache referrer and agent', () => {
+  it('reads an agent only after the referrer, a space and a quote; anything else after the referrer is ignored', () => {
+    const common = `h - - ${TS} "GET / HTTP/1.1" 200 1`;
+    for (const [tail, referrer, agent] of [
+      [' "r" "a"', 'r', 'a'],
+      [' "r"x"a"', 'r', null],
+      [' "r" x"a"', 'r', null],
+      [' "r"  "a"', 'r', null],
+      [' "r" ', 'r', null],
+      [' "r"', 'r', null],
+      [' x "r" "a"', null, null],
+      ['  "r" "a"', null, null],
+    ] as const) {
+      const line = `${common}${tail}`;
+      expect(parseApacheLine(line)).toMatchObject({ referrer, agent });
+      expect(JSON.parse(json(line))).toMatchObject({ referrer, agent });
+      expect(csv(line)).toBe(`${csv(common).slice(0, -3)},${referrer ?? ''},${agent ?? ''}\n`);
+    }
+  });
+});
+
 describe('apache timestamp validation', () => {
   it('calls a date of zeros an invalid date, not a malformed timestamp', () => {
     for (const dt of ['00/Jan/0000:00:00:00', '00/Jan/0000:00:00:00 +0000', '00/Jan/2000:00:00:00']) {
