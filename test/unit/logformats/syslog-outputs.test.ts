@@ -1050,6 +1050,18 @@ const TIMESTAMPS_3164_ERRORS: ErrorCase[] = [
 
 const TAGS: Case[] = [
   [
+    'Oct 11 22:14:15 h a][1]: m',
+    {
+      timestamp: 'Oct 11 22:14:15',
+      hostname: 'h',
+      program: 'a]',
+      processid: '1',
+      message: 'm',
+      '@timestamp': '2024-10-11T22:14:15.000Z',
+    },
+    'Oct 11 22:14:15,h,a],1,m,2024-10-11T22:14:15.000Z,rfc3164,,,,,,,,\n',
+  ],
+  [
     'Oct 11 22:14:15 h su:',
     {
       timestamp: 'Oct 11 22:14:15',
