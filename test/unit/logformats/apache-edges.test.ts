@@ -49,6 +49,19 @@ describe('apache errors: message and column on every way in', () => {
     expect(errorOf('h - -')).toBe('apache: expected a space after authuser at column 6');
   });
 
+  it('takes no token to end before a byte that is not a space, nor an empty token, on any path', () => {
+    const rest = `${TS} "GET / HTTP/1.1" 200 1`;
+    expect(errorOf(` - - ${rest}`)).toBe('apache: expected a host at column 1');
+    expect(errorOf(`h  - ${rest}`)).toBe('apache: expected ident at column 3');
+    expect(errorOf(`h -  ${rest}`)).toBe('apache: expected authuser at column 5');
+    for (const c of ['!', '"', '\t', ',', '\\']) {
+      // A token holding c, where a fast path that stopped at c would find the next token and the timestamp.
+      for (const line of [`h${c}- - ${rest}`, `h -${c}- ${rest}`, `h - -${c}${rest}`]) {
+        expect(errorOf(line)).toMatch(/^apache: expected '\[' at column \d+$/);
+      }
+    }
+  });
+
   it("names what is missing around the timestamp: '[', ']', the space and the quote after it", () => {
     expect(errorOf('h - - ')).toBe("apache: expected '[' at column 7");
     expect(errorOf('h - - x')).toBe("apache: expected '[' at column 7");
