@@ -62,6 +62,19 @@ describe('apache errors: message and column on every way in', () => {
     }
   });
 
+  it("takes no timestamp without its '[' and ']', even the cached one", () => {
+    const line = `h - - ${TS} "GET / HTTP/1.1" 200 1`;
+    for (const ts of ['[10/Oct/2000:13:55:36 -0700]', '[10/Oct/2000:13:55:36]']) {
+      const cached = line.replace(TS, ts);
+      json(cached);
+      csv(cached);
+      expect(errorOf(cached.replace('[', '('))).toBe("apache: expected '[' at column 7");
+      // (The timestamp read again for the error; then cached again for the next line.)
+      json(cached);
+      expect(errorOf(cached.replace(']', ')'))).toBe(`apache: expected ']' at column ${cached.length + 1}`);
+    }
+  });
+
   it("names what is missing around the timestamp: '[', ']', the space and the quote after it", () => {
     expect(errorOf('h - - ')).toBe("apache: expected '[' at column 7");
     expect(errorOf('h - - x')).toBe("apache: expected '[' at column 7");
@@ -121,6 +134,21 @@ describe('apache request line', () => {
         expect(JSON.parse(text)).toMatchObject({ request, verb, path, protocol });
       }
       expect(parseApacheLine(line)).toMatchObject({ request, verb, path, protocol });
+    }
+  });
+});
+
+describe('apache tokens', () => {
+  it('escapes a backslash or a quote in host, ident and authuser', () => {
+    for (const [host, ident, authuser] of [
+      ['h\\', '-', '-'],
+      ['h', '-\\x', '-'],
+      ['h', '-', 'u\\y'],
+      ['h"', 'i"', 'u"'],
+    ]) {
+      const line = `${host} ${ident} ${authuser} ${TS} "GET / HTTP/1.1" 200 1`;
+      expect(JSON.parse(json(line))).toMatchObject({ host, ident, authuser });
+      expect(parseApacheLine(line)).toMatchObject({ host, ident, authuser });
     }
   });
 });
@@ -218,7 +246,7 @@ describe('apache JSON fast path', () => {
       .tuple(
         field('1.2.3.4', '2001:db8::7', 'crawl-66-249-1-2.googlebot.com', 'é.example', '#', 'a,b'),
         field('-', 'frank', '#'),
-        field('-', 'svc-report', '~'),
+        field('-', 'svc-report', '~', '#'),
         field(
           '10/Oct/2000:13:55:36 -0700',
           '11/Oct/2000:13:55:36 -0700',
