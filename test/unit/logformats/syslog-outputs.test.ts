@@ -1016,6 +1016,9 @@ const TIMESTAMPS_3164: Case[] = [
 ];
 
 const TIMESTAMPS_3164_ERRORS: ErrorCase[] = [
+  // After the timestamp's space, a word: a TAG or a HOSTNAME; none is an error.
+  ['Oct 11 22:14:15 ', 'syslog: expected a hostname at column 17'],
+  ['Oct 11 22:14:15  x', 'syslog: expected a hostname at column 17'],
   ['Oct 11 22:14:15. h a: m', "syslog: expected ' ' after the timestamp at column 16"],
   ['Oct 11 22:14:15.x h a: m', "syslog: expected ' ' after the timestamp at column 16"],
   ['Oct 11 22:14:15,', "syslog: expected ' ' after the timestamp at column 16"],
