@@ -71,6 +71,10 @@ describe('apache errors: message and column on every way in', () => {
       expect(errorOf(cached.replace('[', '('))).toBe("apache: expected '[' at column 7");
       // (The timestamp read again for the error; then cached again for the next line.)
       json(cached);
+      // A new timestamp too (no ']' anywhere: the careful path reports the end of the line).
+      const later = cached.replace(':36', ':37').replace(']', ')');
+      expect(errorOf(later)).toBe(`apache: expected ']' at column ${later.length + 1}`);
+      json(cached);
       expect(errorOf(cached.replace(']', ')'))).toBe(`apache: expected ']' at column ${cached.length + 1}`);
     }
   });
