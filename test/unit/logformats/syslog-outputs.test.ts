@@ -98,11 +98,12 @@ function record(text: string, format: Format, reference = referenceTime): string
 }
 
 // Bytes around the record in its buffer: a scanner that read past the record's end (or before its start) would see
-// them. Digits, separators, quotes and brackets, a newline; and nothing at all.
+// them. Digits, separators, quotes and brackets, newlines; and nothing at all.
 const SURROUNDINGS = [
   Buffer.alloc(0),
   Buffer.from(' 2024 11 22:14:15 h: [x@1 a="b"] ,"\\\n'),
   Buffer.from('0123456789:.Z]"= -'),
+  Buffer.from('\n\n\r\n'),
 ];
 
 /** The bytes path's output for a one-record text lying between `around` bytes, or `error: <message>`. */
