@@ -85,6 +85,9 @@ describe('apache errors: message and column on every way in', () => {
     expect(errorOf('h - - [')).toBe("apache: expected ']' at column 8");
     expect(errorOf(`h - - ${TS}`)).toBe("apache: expected ' ' at column 35");
     expect(errorOf(`h - - ${TS}"GET / HTTP/1.1" 200 1`)).toBe("apache: expected ' ' at column 35");
+    expect(errorOf(`h - - ${TS}x"GET / HTTP/1.1" 200 1`)).toBe("apache: expected ' ' at column 35");
+    expect(errorOf(`h - - ${TS} GET / HTTP/1.1" 200 1`)).toBe("apache: expected '\"' at column 36");
+    expect(errorOf(`h - - ${TS}  "GET / HTTP/1.1" 200 1`)).toBe("apache: expected '\"' at column 36");
     expect(errorOf(`h - - ${TS} `)).toBe("apache: expected '\"' at column 36");
   });
 
