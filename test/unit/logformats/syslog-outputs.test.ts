@@ -1832,6 +1832,9 @@ const PRI: Case[] = [
 ];
 
 const PRI_ERRORS: ErrorCase[] = [
+  // A space where the VERSION or the timestamp starts.
+  ['<14> Oct 11 22:14:15 h a: m', 'syslog: expected a timestamp like Oct 11 22:14:15 at column 5'],
+  [' 1 - - - - - -', 'syslog: expected a timestamp like Oct 11 22:14:15 at column 1'],
   ['<0034>Oct 11 22:14:15 h a: m', "syslog: expected '>' at column 5"],
   ['<', 'syslog: expected a priority number at column 2'],
   ['<1', "syslog: expected '>' at column 3"],
