@@ -94,6 +94,13 @@ describe('apache errors: message and column on every way in', () => {
   it('names the status, the byte count and the unclosed quoted fields', () => {
     const request = `h - - ${TS} "GET / HTTP/1.1"`; // 51 characters
     expect(errorOf(`${request}x 200 1`)).toBe("apache: expected ' ' at column 52");
+    expect(errorOf(`${request}x200 1`)).toBe("apache: expected ' ' at column 52");
+    // A request that ends in a control character or a backslash instead of its quote.
+    for (const c of ['\t', '\\', '\u0000']) {
+      expect(errorOf(`h - - ${TS} "GET / HTTP/1.1${c} 200 1`)).toBe(
+        `apache: expected '"' closing the request at column ${`h - - ${TS} "GET / HTTP/1.1${c} 200 1`.length + 1}`,
+      );
+    }
     expect(errorOf(`${request} 200x1`)).toBe("apache: expected ' ' at column 56");
     expect(errorOf(`${request} 2000 1`)).toBe("apache: expected ' ' at column 56");
     expect(errorOf(`${request} 200 `)).toBe('apache: expected a byte count or - at column 57');
@@ -274,6 +281,7 @@ describe('apache JSON fast path', () => {
           '  ',
           `GET /${'long-path'.repeat(12)} HTTP/1.1`,
           'GET /ünï HTTP/1.1',
+          "GET /a#b$%&'()*+,-./:;<=>?@[]^_`{|}~ HTTP/1.1",
         ),
         field('200', '304', '500', '100', '999'),
         field('-', '0', '2326', '007', '000', '999999999999999'),
