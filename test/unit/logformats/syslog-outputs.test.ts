@@ -4,7 +4,7 @@
  * a larger buffer. The property tests in syslog-fast-path.test.ts hold the two paths to each other; these hold both
  * to the expected text, field by field and error message by error message (format, problem, column).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ByteWriter,
   parseSyslogLine,
@@ -2223,5 +2223,16 @@ describe('the bytes path, beyond single clean lines', () => {
         expect(record(text, format), JSON.stringify(text)).toBe(expected);
       }
     }
+  });
+});
+
+describe('the bytes path in a fresh module', () => {
+  it('writes a missing message as an empty CSV field even as the first line it ever scans', async () => {
+    vi.resetModules();
+    const fresh = await import('../../../shared/logformats/syslog');
+    const bytes = Buffer.from('<14>1 - h a - - -');
+    const writer = new ByteWriter(64);
+    fresh.writeSyslogCsv(bytes, 0, bytes.length, writer, { referenceTime });
+    expect(Buffer.from(writer.finish()).toString('utf8')).toBe(',h,a,,,,rfc5424,14,1,user,6,info,1,,\n');
   });
 });
