@@ -95,6 +95,11 @@ describe('apache errors: message and column on every way in', () => {
     const request = `h - - ${TS} "GET / HTTP/1.1"`; // 51 characters
     expect(errorOf(`${request}x 200 1`)).toBe("apache: expected ' ' at column 52");
     expect(errorOf(`${request}x200 1`)).toBe("apache: expected ' ' at column 52");
+    for (const status of [':00', '/00', '2:0', '2/0', '20:', '20/']) {
+      expect(errorOf(`${request} ${status} 1`)).toBe('apache: expected a 3-digit status at column 53');
+    }
+    expect(errorOf(`${request} 200 12ab`)).toBe("apache: expected ' ' or the end of the line at column 59");
+    expect(errorOf(`${request} 200 -1`)).toBe("apache: expected ' ' or the end of the line at column 58");
     // A request that ends in a control character or a backslash instead of its quote.
     for (const c of ['\t', '\\', '\u0000']) {
       expect(errorOf(`h - - ${TS} "GET / HTTP/1.1${c} 200 1`)).toBe(
@@ -291,6 +296,7 @@ describe('apache JSON fast path', () => {
           ' 77',
           ' "-" "curl/8.5.0"',
           ' "http://x/?a,b" "Mozilla/5.0 (X11, Linux) !"',
+          ' "r e!f#$%&\'()*+,-./:;<=>?@[]^_`{|}~" "a#$%&\'()*+,-./:;<=>?@[]^_`{|}~"',
           ' "" ""',
           ' "ref"',
           ' "ref" ',
@@ -556,6 +562,7 @@ describe('apache records inside a larger buffer', () => {
       `h - - ${TS} "GET /\\"q HTTP/1.1" 404 - "r\\"" "a\\\\"`,
       `h\\"x - - [10/Oct/2000:13:55:36] "-" 200 1 "r" "a" 99`,
       `h - - [31/Dec/9999:23:59:60 -0100] "GET /" 200 0 "" ""`,
+      `h - - ${TS} "GET / HTTP/1.1" 200 - "r" "a"`,
     ];
     const out = new ByteWriter();
     const outcome = (run: () => void) => {
