@@ -104,6 +104,7 @@ const SURROUNDINGS = [
   Buffer.from(' 2024 11 22:14:15 h: [x@1 a="b"] ,"\\\n'),
   Buffer.from('0123456789:.Z]"= -'),
   Buffer.from('\n\n\r\n'),
+  Buffer.from('",\\ '),
 ];
 
 /** The bytes path's output for a one-record text lying between `around` bytes, or `error: <message>`. */
