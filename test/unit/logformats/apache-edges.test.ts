@@ -518,7 +518,7 @@ describe('apache records whose first line has trailing fields', () => {
 });
 
 describe('apache output room', () => {
-  it('keeps room for a long request (written twice) after a token that grew sixfold when escaped', () => {
+  it('keeps room for a long request (written twice), after a token that grew sixfold when escaped or not', () => {
     const c = '\u0001'.repeat(100);
     const path = `/${'p'.repeat(2000)}`;
     for (const line of [
@@ -526,6 +526,8 @@ describe('apache output room', () => {
       `h -${c} - ${TS} "GET ${path} HTTP/1.1" 200 1`,
       `h - -${c} ${TS} "GET ${path} HTTP/1.1" 200 1 "r" "a"`,
       `h${c} - - [31/Dec/9999:23:59:60 -0100] "GET ${path} HTTP/1.1" 200 1`,
+      // A clean one, for the fast path.
+      `h - - ${TS} "GET ${path} HTTP/1.1" 200 1 "r" "a"`,
     ]) {
       const expected = `${apacheToJson(parseApacheLine(line))}\n`;
       const bytes = Buffer.from(line);
@@ -533,6 +535,34 @@ describe('apache output room', () => {
       for (let size = 2 * bytes.length + 512; size < 2 * bytes.length + 1400; size += 16) {
         expect(Buffer.from(apacheRecordToJson(bytes, new ByteWriter(size))).toString('utf8')).toBe(expected);
       }
+      // As the second line of a record, after a short clean one (each line makes room for itself).
+      const first = `h - - ${TS} "GET / HTTP/1.1" 200 1`;
+      const record = Buffer.from(`${first}\n${line}\n${first}`);
+      const firstJson = `${apacheToJson(parseApacheLine(first))}\n`;
+      for (let size = 2 * bytes.length; size < 2 * bytes.length + 1400; size += 16) {
+        expect(Buffer.from(apacheRecordToJson(record, new ByteWriter(size))).toString('utf8')).toBe(
+          firstJson + expected + firstJson,
+        );
+      }
+    }
+  });
+});
+
+describe('apache records over 64 KiB (written line by line)', () => {
+  it('makes room for each line, clean or not, in a writer of any chunk size', () => {
+    const lines = Array.from({ length: 40 }, (_, i) => {
+      const line = `h${i} - - ${TS} "GET /${'p'.repeat(2000)} HTTP/1.1" 200 ${i} "r" "a"`;
+      return i % 3 === 2 ? line.replace('"a"', '"a\\"\u0001"') : line;
+    });
+    const record = Buffer.from(lines.join('\n'));
+    expect(record.length).toBeGreaterThan(64 * 1024);
+    const expectedJson = lines.map((line) => `${apacheToJson(parseApacheLine(line))}\n`).join('');
+    const expectedCsv = lines.map((line) => apacheToCsv(parseApacheLine(line))).join('');
+    for (const size of [1024, 4096, 5000, 70_000]) {
+      expect(Buffer.from(apacheRecordToJson(record, new ByteWriter(size))).toString('utf8')).toBe(
+        expectedJson,
+      );
+      expect(Buffer.from(apacheRecordToCsv(record, new ByteWriter(size))).toString('utf8')).toBe(expectedCsv);
     }
   });
 });
