@@ -567,6 +567,24 @@ describe('apache records over 64 KiB (written line by line)', () => {
   });
 });
 
+describe('apache one-line records', () => {
+  it('keep their last byte whatever follows the record in its buffer', () => {
+    for (const line of [
+      `h - - ${TS} "GET / HTTP/1.1" 200 2326`,
+      `h - - ${TS} "GET / HTTP/1.1" 200 1 "r" "a" 99`,
+    ]) {
+      for (const after of ['', 'x\n', '\n\n', '\n']) {
+        const bytes = Buffer.from(`${line}${after}`);
+        const out = new ByteWriter();
+        writeApacheJson(bytes, 0, line.length, out);
+        expect(Buffer.from(out.finish()).toString('utf8')).toBe(`${apacheToJson(parseApacheLine(line))}\n`);
+        writeApacheCsv(bytes, 0, line.length, out);
+        expect(Buffer.from(out.finish()).toString('utf8')).toBe(apacheToCsv(parseApacheLine(line)));
+      }
+    }
+  });
+});
+
 describe('apache careful path output room', () => {
   it('parses a line of about 32 KiB, whose request is written twice, in a fresh module', async () => {
     // A cold start: the careful path's scratch writer has its first size (64 KiB) and must make room for the line.
