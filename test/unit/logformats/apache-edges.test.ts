@@ -450,6 +450,20 @@ describe('apache year 10000 (a leap second or a negative offset on 31/Dec/9999)'
 describe('apache CSV edges', () => {
   const common = `h - - ${TS} "GET / HTTP/1.1" 200 1`;
 
+  it('rejects a record that is not UTF-8, naming no line', () => {
+    const out = new ByteWriter();
+    for (const bytes of [
+      [0x61, 0xff, 0x0a],
+      [0xc3],
+      [...Buffer.from(`h - - ${TS} "GET /`), 0xe9, ...Buffer.from(' HTTP/1.1" 200 1')],
+    ]) {
+      expect(() => apacheRecordToCsv(Uint8Array.from(bytes), out)).toThrow('record: data is not valid UTF-8');
+      expect(() => apacheRecordToJson(Uint8Array.from(bytes), out)).toThrow(
+        'record: data is not valid UTF-8',
+      );
+    }
+  });
+
   it('ends records with LF by default (apacheToCsv, writeApacheCsv)', () => {
     expect(apacheToCsv(parseApacheLine(common))).toMatch(/,HTTP\/1\.1,,\n$/);
     const out = new ByteWriter();
