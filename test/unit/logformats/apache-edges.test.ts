@@ -341,6 +341,14 @@ describe('apache JSON fast path', () => {
     }
     expect(takesJsonFastPath(line)).toBe(true);
     expect(takesCsvFastPath(line)).toBe(true);
+    // Printable ASCII (all but the quote and the backslash) in request, referrer and agent: both fast paths.
+    const printable = "#$%&'()*+-./:;<=>?@[]^_`{|}~!";
+    const busy = line
+      .replace('GET /', `GET /${printable}`)
+      .replace('"r"', `"r${printable}"`)
+      .replace('"a"', `"a${printable}"`);
+    expect(takesJsonFastPath(busy)).toBe(true);
+    expect(takesCsvFastPath(busy)).toBe(true);
     // A backslash in a token needs escaping in JSON, not in CSV.
     const backslash = line.replace('h ', 'h\\ ');
     expect(takesJsonFastPath(backslash)).toBe(false);
