@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { runs } from '../../support/property-runs';
 import { describe, expect, it } from 'vitest';
 import {
+  afterBom,
   ascii,
   assertUtf8,
   ByteWriter,
@@ -32,6 +33,26 @@ import {
 
 const utf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 const bytesOf = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
+
+describe('afterBom', () => {
+  it('skips exactly a whole UTF-8 BOM opening the range, and nothing else', () => {
+    const bytes = Buffer.from('x\uFEFFab\uFEFF', 'utf8'); // 78 | ef bb bf | 61 62 | ef bb bf
+    expect(afterBom(bytes, 1, bytes.length)).toBe(4);
+    expect(afterBom(bytes, 1, 4)).toBe(4); // the BOM alone
+    expect(afterBom(bytes, 1, 3)).toBe(1); // cut short: not a BOM
+    expect(afterBom(bytes, 0, bytes.length)).toBe(0);
+    expect(afterBom(bytes, 4, bytes.length)).toBe(4);
+    expect(afterBom(bytes, 6, bytes.length)).toBe(9);
+    for (const partial of [
+      [0xef, 0xbb, 0x61],
+      [0xef, 0x61, 0xbf],
+      [0x61, 0xbb, 0xbf],
+      [0xef, 0xbb, 0xbe],
+    ]) {
+      expect(afterBom(Uint8Array.from(partial), 0, 3)).toBe(0);
+    }
+  });
+});
 
 describe('UTF-8 and columns', () => {
   it('rejects a record that is not UTF-8 with a payload-free error', () => {
