@@ -146,8 +146,10 @@ function main(): number {
     const incremental = args.incremental && existsSync(last);
     if (args.incremental && !incremental) console.error(`No earlier report for ${run.label}: a full run.`);
     // A copy: Stryker rewrites its incremental file at the end, and a failed run must not lose the last report.
-    if (incremental) copyFileSync(last, join(repoRoot, incrementalFile));
-    if (incremental) Object.assign(config, { incremental: true, incrementalFile });
+    if (incremental) {
+      copyFileSync(last, join(repoRoot, incrementalFile));
+      Object.assign(config, { incremental: true, incrementalFile });
+    }
     const configPath = join(repoRoot, out, 'stryker.config.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     console.error(

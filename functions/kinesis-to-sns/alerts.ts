@@ -19,7 +19,7 @@ import type {
   SinkRejection,
   SinkWriteContext,
 } from '../../shared/kinesis/types';
-import { maskedMessage } from '../../shared/middleware/errors';
+import { errorName, maskedMessage } from '../../shared/middleware/errors';
 import { logger, MetricUnit, metrics } from '../../shared/middleware/observability';
 import { mapWithConcurrency } from '../../shared/sinks/concurrency';
 import {
@@ -144,7 +144,7 @@ export function createAlertSink(options: AlertSinkOptions): Sink<AlertMatch[]> {
             // Unknown whether another invocation published: hand the records back rather than guess.
             logger.warn('Suppression window check failed; the alert is handed back', {
               rule: alert.rule.name,
-              errorName: (error as Error).name,
+              errorName: errorName(error),
               errorMessage: maskedMessage(error),
             });
             for (const index of alert.items) failed.add(index);

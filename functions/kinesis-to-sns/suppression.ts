@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { dynamoDbClient } from '../../shared/aws/clients';
 import type { SinkWriteContext } from '../../shared/kinesis/types';
+import { errorName } from '../../shared/middleware/errors';
 
 export type ClaimResult = 'publish' | 'suppressed';
 
@@ -59,7 +60,7 @@ export function createSuppression(options: SuppressionOptions) {
         return 'publish';
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return 'suppressed';
-        if ((error as Error).name === 'ConditionalCheckFailedException') return 'suppressed';
+        if (errorName(error) === 'ConditionalCheckFailedException') return 'suppressed';
         throw error;
       }
     },

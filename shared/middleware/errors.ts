@@ -63,3 +63,11 @@ export class SafeMessageError extends Error {
 export function loggableMessage(error: unknown): string {
   return error instanceof SafeMessageError ? error.message : maskedMessage(error);
 }
+
+/** The name of whatever was thrown, for logs: an Error's name, or its type (`null`, `string`) when it is not one. */
+export function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  if (error === null) return 'null';
+  const name = (error as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name : typeof error;
+}

@@ -17,7 +17,7 @@
  */
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { REQUEST_TIMEOUT_MS, s3Client } from '../aws/clients';
-import { maskedMessage } from '../middleware/errors';
+import { errorName, maskedMessage } from '../middleware/errors';
 import { logger } from '../middleware/observability';
 import type { StreamingSink } from '../kinesis/runner';
 import type { SinkItem, SinkWriteContext, SinkWriteResult } from '../kinesis/types';
@@ -187,7 +187,7 @@ export function createS3NdjsonSink(options: S3NdjsonSinkOptions): StreamingSink<
             bucket: options.bucket,
             key,
             records: object.end - object.start,
-            errorName: (error as Error).name,
+            errorName: errorName(error),
             errorMessage: maskedMessage(error),
           });
           return false;

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resetClients } from '../../shared/aws/clients';
 import { ok, processFirehoseEvent, reingestHook } from '../../shared/firehose';
 import { kitHandler, loggableMessage, maskedMessage, SafeMessageError } from '../../shared/middleware';
+import { errorName } from '../../shared/middleware/errors';
 import { logger } from '../../shared/middleware/observability';
 import { fakeContext, firehoseEvent } from '../support/firehose-events';
 
@@ -57,6 +58,20 @@ describe('maskedMessage', () => {
       'field "amount" is missing',
     );
     expect(loggableMessage(new Error('field "amount" is missing'))).toBe('field "…" is missing');
+  });
+});
+
+describe('errorName', () => {
+  it("is an Error's name, a name-carrying object's name, or the type of anything else", () => {
+    expect(errorName(Object.assign(new Error('x'), { name: 'ThrottlingException' }))).toBe(
+      'ThrottlingException',
+    );
+    expect(errorName(new TypeError('x'))).toBe('TypeError');
+    expect(errorName({ name: 'AbortError' })).toBe('AbortError');
+    expect(errorName({ name: 7 })).toBe('object');
+    expect(errorName(null)).toBe('null');
+    expect(errorName(undefined)).toBe('undefined');
+    expect(errorName('socket hang up')).toBe('string');
   });
 });
 

@@ -79,6 +79,14 @@ describe('createSuppression', () => {
     await expect(suppression().claim('errors#k', 'claim-3', context())).rejects.toThrow('slow down');
   });
 
+  it('throws what the client threw even when it is not an Error (null, undefined), not a TypeError', async () => {
+    for (const thrown of [null, undefined]) {
+      const client = { send: () => Promise.reject(thrown) } as unknown as DynamoDBClient;
+      const claim = createSuppression({ tableName: 't', windowMs: 1000, now: () => NOW, client }).claim;
+      await expect(claim('errors#k', 'claim-4', context())).rejects.toBe(thrown);
+    }
+  });
+
   it('releases with a DeleteItem conditional on its own claim id', async () => {
     dynamodb.on(DeleteItemCommand).resolves({});
     const ctx = context();

@@ -114,6 +114,25 @@ describe('createS3NdjsonSink', () => {
     expect(puts).toHaveLength(1);
   });
 
+  it('fails the items of a PutObject rejected with something that is not an Error, and logs its type', async () => {
+    const errorLog = vi.spyOn(logger, 'error');
+    for (const [thrown, name] of [
+      [null, 'null'],
+      [undefined, 'undefined'],
+      ['socket hang up', 'string'],
+    ] as const) {
+      const client = { send: () => Promise.reject(thrown) } as unknown as S3Client;
+      const sink = createS3NdjsonSink({ bucket: 'b', prefix: 'p', concurrency: 1, client });
+      const items = [0, 1].map((i) => ({ coordinates: at(i), value: `{"i":${i}}` }));
+      expect(await sink.write(items, context())).toEqual({ failed: [0, 1] });
+      expect(errorLog).toHaveBeenLastCalledWith(
+        'PutObject failed; its records are handed back to Lambda',
+        expect.objectContaining({ records: 2, errorName: name }),
+      );
+    }
+    errorLog.mockRestore();
+  });
+
   it('writes every object with a concurrency under 1 (one PutObject at a time), instead of none', async () => {
     const items = Array.from({ length: 30 }, (_, i) => ({ coordinates: at(i), value: `{"i":${i}}` }));
     const { client, puts } = recordingClient();
