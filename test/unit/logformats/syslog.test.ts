@@ -98,6 +98,27 @@ describe('RFC 3164', () => {
     });
   });
 
+  it('takes a bracket holding a space, or never closed, as part of a hostname, not as a pid', () => {
+    expect(parse('<13>Oct 11 22:14:15 su[12 3]: msg')).toMatchObject({
+      hostname: 'su[12',
+      program: '3]',
+      processid: null,
+      message: 'msg',
+    });
+    expect(parse('<13>Oct 11 22:14:15 host su[12 3]: msg')).toMatchObject({
+      hostname: 'host',
+      program: null,
+      processid: null,
+      message: 'su[12 3]: msg',
+    });
+    expect(parse('<13>Oct 11 22:14:15 su[12: msg')).toMatchObject({
+      hostname: 'su[12:',
+      program: null,
+      processid: null,
+      message: 'msg',
+    });
+  });
+
   it('takes the year from the arrival time, or the line when it has one', () => {
     // A December line arriving in January belongs to the previous year.
     expect(
