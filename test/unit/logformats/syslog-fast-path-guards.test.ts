@@ -1,0 +1,54 @@
+/**
+ * The syslog fast path on lines next to its guards, held to the careful record path byte for byte (JSON and CSV):
+ * an RFC 5424 MSG whose first bytes share one or two bytes with a BOM (EF BB BF) is not a BOM-led MSG; only the
+ * whole BOM is dropped.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ByteWriter,
+  syslogRecordToCsv,
+  syslogRecordToJson,
+  writeSyslogCsv,
+  writeSyslogJson,
+} from '../../../shared/logformats';
+import { takesFastPath } from '../../../shared/logformats/syslog';
+
+const referenceTime = Date.UTC(2024, 9, 11, 22, 15, 0);
+const options = { referenceTime };
+
+function bytesPath(line: string, format: 'json' | 'csv'): string {
+  const bytes = Buffer.from(line);
+  const writer = new ByteWriter(256);
+  if (format === 'json') writeSyslogJson(bytes, 0, bytes.length, writer, options);
+  else writeSyslogCsv(bytes, 0, bytes.length, writer, options);
+  return Buffer.from(writer.finish()).toString('utf8');
+}
+
+function carefulPath(line: string, format: 'json' | 'csv'): string {
+  const bytes = Buffer.from(line);
+  const out =
+    format === 'json'
+      ? syslogRecordToJson(bytes, new ByteWriter(), options)
+      : syslogRecordToCsv(bytes, new ByteWriter(), options);
+  return Buffer.from(out).toString('utf8');
+}
+
+const header = '<165>1 2024-10-11T22:14:15.003Z host app 1234 ID47 -';
+
+describe('syslog fast path: a MSG that starts like a BOM', () => {
+  it.each([
+    ['the third byte only (a ÿ: 61 C3 BF)', 'aÿ rest'],
+    ['the last two bytes (U+0EFF: E0 BB BF)', '\u0eff rest'],
+    ['the first and the last (U+F03F: EF 80 BF)', '\uf03f rest'],
+    ['the first two (U+FEC0: EF BB 80)', '\ufec0 rest'],
+    ['the whole BOM', '\ufeffrest'],
+    ['a BOM after one byte', 'a\ufeffrest'],
+  ])('%s', (_, message) => {
+    const line = `${header} ${message}`;
+    expect(takesFastPath(line, referenceTime)).toBe(true);
+    for (const format of ['json', 'csv'] as const)
+      expect(bytesPath(line, format)).toBe(carefulPath(line, format));
+    const expected = message.startsWith('\ufeff') ? message.slice(1) : message;
+    expect(JSON.parse(bytesPath(line, 'json')).message).toBe(expected);
+  });
+});
