@@ -52,3 +52,18 @@ describe('syslog fast path: a MSG that starts like a BOM', () => {
     expect(JSON.parse(bytesPath(line, 'json')).message).toBe(expected);
   });
 });
+
+describe('syslog fast path: a UTC time outside years 1-9999 is left to the careful path', () => {
+  it.each([
+    ['9999-12-31T23:30:00-01:00', '+010000-01-01T00:30:00.000Z'],
+    ['9999-12-31T23:59:60Z', '+010000-01-01T00:00:00.000Z'],
+    ['0001-01-01T00:30:00+01:00', '0000-12-31T23:30:00.000Z'],
+    ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z'],
+    ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+  ])('%s is %s UTC', (timestamp, utc) => {
+    const line = `<165>1 ${timestamp} host app - - - msg`;
+    for (const format of ['json', 'csv'] as const)
+      expect(bytesPath(line, format)).toBe(carefulPath(line, format));
+    expect(JSON.parse(bytesPath(line, 'json'))['@timestamp']).toBe(utc);
+  });
+});
