@@ -67,3 +67,43 @@ describe('syslog fast path: a UTC time outside years 1-9999 is left to the caref
     expect(JSON.parse(bytesPath(line, 'json'))['@timestamp']).toBe(utc);
   });
 });
+
+describe('syslog fast path: only a lone - is a NILVALUE', () => {
+  const outcome = (run: () => string) => {
+    try {
+      return run();
+    } catch (error) {
+      return `error: ${(error as Error).message}`;
+    }
+  };
+  const ts = '2024-10-11T22:14:15.003Z';
+  it.each([
+    `<165>1 -x host app 1 ID - msg`,
+    `<165>1 5 host app 1 ID - msg`,
+    `<165>1 ${ts} -x -y -1 -M - msg`,
+    `<165>1 ${ts} h a 5 M - msg`,
+    `<165>1 ${ts} - - - - - msg`,
+  ])('%s', (line) => {
+    for (const format of ['json', 'csv'] as const) {
+      expect(outcome(() => bytesPath(line, format))).toBe(outcome(() => carefulPath(line, format)));
+    }
+  });
+
+  it('keeps a one-byte field, or one starting with -, as it is', () => {
+    expect(JSON.parse(bytesPath(`<165>1 ${ts} -x -y -1 -M - msg`, 'json'))).toMatchObject({
+      hostname: '-x',
+      program: '-y',
+      processid: '-1',
+      msgid: '-M',
+    });
+    expect(JSON.parse(bytesPath(`<165>1 ${ts} h a 5 M - msg`, 'json'))).toMatchObject({
+      hostname: 'h',
+      program: 'a',
+      processid: '5',
+      msgid: 'M',
+    });
+    expect(() => bytesPath(`<165>1 -x host app 1 ID - msg`, 'json')).toThrow(
+      'expected an RFC 3339 timestamp like 2003-10-11T22:14:15.003Z at column 8',
+    );
+  });
+});
