@@ -83,6 +83,9 @@ describe('syslog fast path: only a lone - is a NILVALUE', () => {
     `<165>1 ${ts} -x -y -1 -M - msg`,
     `<165>1 ${ts} h a 5 M - msg`,
     `<165>1 ${ts} - - - - - msg`,
+    `<165>1 ${ts} host app  ID - msg`,
+    `<165>1 ${ts} host app 1  - msg`,
+    `<165>1 ${ts}  app 1 ID - msg`,
   ])('%s', (line) => {
     for (const format of ['json', 'csv'] as const) {
       expect(outcome(() => bytesPath(line, format))).toBe(outcome(() => carefulPath(line, format)));
