@@ -110,3 +110,80 @@ describe('syslog fast path: only a lone - is a NILVALUE', () => {
     );
   });
 });
+
+describe('syslog fast path: STRUCTURED-DATA it leaves to the careful path, with and without PRI', () => {
+  const outcome = (run: () => string) => {
+    try {
+      return run();
+    } catch (error) {
+      return `error: ${(error as Error).message}`;
+    }
+  };
+  const elements = (n: number) => Array.from({ length: n }, (_, i) => `[e${i}]`).join('');
+  const params = (n: number) => `[p ${Array.from({ length: n }, (_, i) => `n${i}="v"`).join(' ')}]`;
+  // Without PRI the line starts "1 ", so a scanner that answered 1 instead of -1 would take byte 1 (a space) for
+  // the end of STRUCTURED-DATA.
+  it.each([
+    ['17 SD-ELEMENTs', elements(17)],
+    ['65 SD-PARAMs', params(65)],
+    ['an SD-ID that needs escaping', '[a"b x="1"]'],
+    ['a repeated SD-ID', '[a x="1"][a]'],
+    ['a repeated SD-ID, the second without params', '[a][a x="1"]'],
+    ['a repeated PARAM-NAME', '[a x="1" x="2"]'],
+    ['a PARAM-NAME without =', '[a x]'],
+    ['a PARAM-VALUE without quotes', '[a x=1]'],
+    ['a PARAM-VALUE with a backslash', '[a x="\\]"]'],
+    ['a PARAM-VALUE with a control character', '[a x="\u0001"]'],
+    ['a PARAM-VALUE never closed', '[a x="1'],
+    ['an element ending right after a value', '[a x="1"'],
+    ['an element not closed by ]', '[a x="1"x]'],
+    ['an element not closed by ] before the message', '[a x="1"x'],
+    ['a PARAM-NAME without =, then quotes', '[a x]""]'],
+    ['a PARAM-VALUE not opened by a quote', '[a x=1"]'],
+  ])('%s', (_, data) => {
+    for (const pri of ['', '<165>']) {
+      const line = `${pri}1 2024-10-11T22:14:15.003Z h a p m ${data} msg`;
+      for (const format of ['json', 'csv'] as const) {
+        expect(outcome(() => bytesPath(line, format))).toBe(outcome(() => carefulPath(line, format)));
+      }
+    }
+  });
+});
+
+describe('syslog fast path: a record after other bytes in its buffer, with STRUCTURED-DATA it leaves alone', () => {
+  const outcome = (run: () => string) => {
+    try {
+      return run();
+    } catch (error) {
+      return `error: ${(error as Error).message}`;
+    }
+  };
+  /** writeSyslog* over the line at the end of a buffer that holds `before` first (as the runner's buffer does). */
+  function after(before: string, line: string, format: 'json' | 'csv'): string {
+    const bytes = Buffer.from(before + line);
+    const writer = new ByteWriter(256);
+    const start = Buffer.byteLength(before);
+    if (format === 'json') writeSyslogJson(bytes, start, bytes.length, writer, options);
+    else writeSyslogCsv(bytes, start, bytes.length, writer, options);
+    return Buffer.from(writer.finish()).toString('utf8');
+  }
+  // Bytes that read as a parameter (or a value) from byte 1 on: a scanner that answered 1 for "no" would go on there.
+  it.each([
+    ['a x="v"] ', '[a"b x="1"]'],
+    ['a x="v"] ', '[ x="1"]'],
+    ['a x="v"] ', '[a\\b x="1"]'],
+    ['a=""] ', '[a x\\y="1"]'],
+    ['a=""] ', '[a ="1"]'],
+    ['a=""] ', '[a x="1"'],
+    ['a x="v"] ', '[a x="1"'],
+  ])('after %j: %s', (before, data) => {
+    for (const pri of ['', '<165>']) {
+      for (const message of [' msg', '']) {
+        const line = `${pri}1 2024-10-11T22:14:15.003Z h a p m ${data}${message}`;
+        for (const format of ['json', 'csv'] as const) {
+          expect(outcome(() => after(before, line, format))).toBe(outcome(() => carefulPath(line, format)));
+        }
+      }
+    }
+  });
+});
