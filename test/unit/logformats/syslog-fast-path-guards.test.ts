@@ -187,3 +187,45 @@ describe('syslog fast path: a record after other bytes in its buffer, with STRUC
     }
   });
 });
+
+describe('syslog fast path: RFC 3164 lines next to its guards', () => {
+  const outcome = (run: () => string) => {
+    try {
+      return run();
+    } catch (error) {
+      return `error: ${(error as Error).message}`;
+    }
+  };
+  /** writeSyslog* over `line` with `around` before and after it in the buffer (as the runner's buffer holds it). */
+  function within(line: string, around: string, format: 'json' | 'csv'): string {
+    const bytes = Buffer.from(around + line + around);
+    const writer = new ByteWriter(256);
+    const start = Buffer.byteLength(around);
+    const end = start + Buffer.byteLength(line);
+    if (format === 'json') writeSyslogJson(bytes, start, end, writer, options);
+    else writeSyslogCsv(bytes, start, end, writer, options);
+    return Buffer.from(writer.finish()).toString('utf8');
+  }
+  it.each([
+    '<13>Octx11 22:14:15 host app: msg',
+    '<13>Oct 12x22:14:15 host app: msg',
+    '<13>Oct 011 22:14:15 host app: msg',
+    '<13>Oct  011 22:14:15 host app: msg',
+    '<13>Oct 11 22:14:15 12 app: msg',
+    '<13>Oct 11 22:14:15.5 12 app: msg',
+    '<13>Oct 11 22:14:15,5 host app: msg',
+    '<13>Oct 11 22:14:15 su[12 : msg',
+    '<13>Oct 11 22:14:15 host su[12 : msg',
+    '<13>Oct 11 22:14:15 host',
+    '<13>Oct 11 22:14:15 host app',
+    '<13>Oct 11 22:14:15 su[1]',
+    '<13>Oct 11 1234X22:14:15 host app: msg',
+    '<13>Oct 11 2023 22:14:15 host app: msg',
+  ])('%s', (line) => {
+    for (const around of ['', ':', ': ', ']: ']) {
+      for (const format of ['json', 'csv'] as const) {
+        expect(outcome(() => within(line, around, format))).toBe(outcome(() => carefulPath(line, format)));
+      }
+    }
+  });
+});
