@@ -486,9 +486,12 @@ function writeToken(
   return i;
 }
 
-// Set by writeQuoted: the first and last space of the field it copied (-1 when none).
+// Set by writeQuoted: the first and last space of the field it copied (-1 when none), and whether it had to be
+// rewritten with escapes (a position taken before it would not tell: escaping may move the record to a larger
+// buffer, where positions start over).
 let firstSpaceSeen = -1;
 let lastSpaceSeen = -1;
+let escapesSeen = false;
 
 /**
  * Copies a quoted field whose content starts at `i` into the output as a JSON string and returns the index of
@@ -528,6 +531,7 @@ function writeQuoted(w: ByteWriter, bytes: Uint8Array, i: number, end: number): 
   w.pos = pos;
   firstSpaceSeen = firstSpace;
   lastSpaceSeen = lastSpace;
+  escapesSeen = escapes;
   if (escapes) escapeField(w, at, bytes, start, i, 2 * (end - i) + 512);
   return i;
 }
@@ -576,10 +580,9 @@ function scanLine(bytes: Uint8Array, start: number, end: number, w: ByteWriter):
   if (i + 1 >= end || bytes[i + 1] !== QUOTE) fail(bytes, start, i + 1, "expected '\"'");
   const requestStart = i + 2;
   writeConstant(w, K_REQUEST);
-  const requestAt = w.pos;
   const requestEnd = writeQuoted(w, bytes, requestStart, end);
   if (requestEnd < 0) fail(bytes, start, end, "expected '\"' closing the request");
-  const escaped = w.pos - requestAt !== requestEnd - requestStart + 2;
+  const escaped = escapesSeen;
   const firstSpace = firstSpaceSeen;
   const lastSpace = lastSpaceSeen;
   s.requestStart = requestStart;

@@ -96,3 +96,37 @@ describe('apache CSV fast path: a comma in one request part quotes that part alo
     expect((ours as { text: string }).text).toContain(`,${fields},`);
   });
 });
+
+describe('apache JSON: a request that needs escaping, written where the writer must grow for it', () => {
+  // The writer holds `before` bytes of an earlier record and exactly the room the line reserves: escaping the
+  // request moves the record to a larger buffer, where positions start over (the verb and path were once written
+  // unescaped there, as invalid JSON).
+  it('writes the verb, path and protocol escaped wherever the record starts in the chunk', () => {
+    const requests = [
+      String.raw`G\x01T /a HTTP/1.1`,
+      String.raw`GET /a\"b HTTP/1.1`,
+      String.raw`GET /a HTTP/1.\\1`,
+      'G\u0001T /a HTTP/1.1',
+      String.raw`G\\T /p\\a\\t\\h HTTP/1.1`,
+    ];
+    const differ: string[] = [];
+    for (const request of requests) {
+      for (const agent of ['', 'A'.repeat(300)]) {
+        const line = `h - - [10/Oct/2000:13:55:36 -0700] "${request}" 200 1 "r" "${agent}"`;
+        const bytes = Buffer.from(line);
+        const expected = `${apacheToJson(parseApacheLine(line))}\n`;
+        for (let before = 0; before <= 64; before++) {
+          const writer = new ByteWriter(2 * bytes.length + 512 + before);
+          if (before > 0) {
+            writer.copy(Buffer.alloc(before, 0x20), 0, before);
+            writer.finish();
+          }
+          writeApacheJson(bytes, 0, bytes.length, writer);
+          const out = Buffer.from(writer.finish()).toString('utf8');
+          if (out !== expected) differ.push(`${request} / ${agent.length} / ${before}`);
+        }
+      }
+    }
+    expect(differ).toEqual([]);
+  });
+});
