@@ -16,11 +16,17 @@ import { takesFastPath } from '../../../shared/logformats/syslog';
 const referenceTime = Date.UTC(2024, 9, 11, 22, 15, 0);
 const options = { referenceTime };
 
-function bytesPath(line: string, format: 'json' | 'csv'): string {
-  const bytes = Buffer.from(line);
+/**
+ * writeSyslog* over `line` lying in a buffer between `before` and `after` (as the runner's buffer holds a record,
+ * next to other records' bytes).
+ */
+function bytesPath(line: string, format: 'json' | 'csv', before = '', after = ''): string {
+  const bytes = Buffer.from(before + line + after);
+  const start = Buffer.byteLength(before);
+  const end = start + Buffer.byteLength(line);
   const writer = new ByteWriter(256);
-  if (format === 'json') writeSyslogJson(bytes, 0, bytes.length, writer, options);
-  else writeSyslogCsv(bytes, 0, bytes.length, writer, options);
+  if (format === 'json') writeSyslogJson(bytes, start, end, writer, options);
+  else writeSyslogCsv(bytes, start, end, writer, options);
   return Buffer.from(writer.finish()).toString('utf8');
 }
 
@@ -31,6 +37,24 @@ function carefulPath(line: string, format: 'json' | 'csv'): string {
       ? syslogRecordToJson(bytes, new ByteWriter(), options)
       : syslogRecordToCsv(bytes, new ByteWriter(), options);
   return Buffer.from(out).toString('utf8');
+}
+
+/** The output, or the error's message. */
+function outcome(run: () => string): string {
+  try {
+    return run();
+  } catch (error) {
+    return `error: ${(error as Error).message}`;
+  }
+}
+
+/** The bytes path writes `line` (placed between `before` and `after`) as the careful path does, or fails as it does. */
+function expectAsCareful(line: string, before = '', after = ''): void {
+  for (const format of ['json', 'csv'] as const) {
+    expect(outcome(() => bytesPath(line, format, before, after))).toBe(
+      outcome(() => carefulPath(line, format)),
+    );
+  }
 }
 
 const header = '<165>1 2024-10-11T22:14:15.003Z host app 1234 ID47 -';
@@ -46,8 +70,7 @@ describe('syslog fast path: a MSG that starts like a BOM', () => {
   ])('%s', (_, message) => {
     const line = `${header} ${message}`;
     expect(takesFastPath(line, referenceTime)).toBe(true);
-    for (const format of ['json', 'csv'] as const)
-      expect(bytesPath(line, format)).toBe(carefulPath(line, format));
+    expectAsCareful(line);
     const expected = message.startsWith('\ufeff') ? message.slice(1) : message;
     expect(JSON.parse(bytesPath(line, 'json')).message).toBe(expected);
   });
@@ -62,20 +85,12 @@ describe('syslog fast path: a UTC time outside years 1-9999 is left to the caref
     ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
   ])('%s is %s UTC', (timestamp, utc) => {
     const line = `<165>1 ${timestamp} host app - - - msg`;
-    for (const format of ['json', 'csv'] as const)
-      expect(bytesPath(line, format)).toBe(carefulPath(line, format));
+    expectAsCareful(line);
     expect(JSON.parse(bytesPath(line, 'json'))['@timestamp']).toBe(utc);
   });
 });
 
 describe('syslog fast path: only a lone - is a NILVALUE', () => {
-  const outcome = (run: () => string) => {
-    try {
-      return run();
-    } catch (error) {
-      return `error: ${(error as Error).message}`;
-    }
-  };
   const ts = '2024-10-11T22:14:15.003Z';
   it.each([
     `<165>1 -x host app 1 ID - msg`,
@@ -87,9 +102,7 @@ describe('syslog fast path: only a lone - is a NILVALUE', () => {
     `<165>1 ${ts} host app 1  - msg`,
     `<165>1 ${ts}  app 1 ID - msg`,
   ])('%s', (line) => {
-    for (const format of ['json', 'csv'] as const) {
-      expect(outcome(() => bytesPath(line, format))).toBe(outcome(() => carefulPath(line, format)));
-    }
+    expectAsCareful(line);
   });
 
   it('keeps a one-byte field, or one starting with -, as it is', () => {
@@ -112,13 +125,6 @@ describe('syslog fast path: only a lone - is a NILVALUE', () => {
 });
 
 describe('syslog fast path: STRUCTURED-DATA it leaves to the careful path, with and without PRI', () => {
-  const outcome = (run: () => string) => {
-    try {
-      return run();
-    } catch (error) {
-      return `error: ${(error as Error).message}`;
-    }
-  };
   const elements = (n: number) => Array.from({ length: n }, (_, i) => `[e${i}]`).join('');
   const params = (n: number) => `[p ${Array.from({ length: n }, (_, i) => `n${i}="v"`).join(' ')}]`;
   // Without PRI the line starts "1 ", so a scanner that answered 1 instead of -1 would take byte 1 (a space) for
@@ -143,30 +149,12 @@ describe('syslog fast path: STRUCTURED-DATA it leaves to the careful path, with 
   ])('%s', (_, data) => {
     for (const pri of ['', '<165>']) {
       const line = `${pri}1 2024-10-11T22:14:15.003Z h a p m ${data} msg`;
-      for (const format of ['json', 'csv'] as const) {
-        expect(outcome(() => bytesPath(line, format))).toBe(outcome(() => carefulPath(line, format)));
-      }
+      expectAsCareful(line);
     }
   });
 });
 
 describe('syslog fast path: a record after other bytes in its buffer, with STRUCTURED-DATA it leaves alone', () => {
-  const outcome = (run: () => string) => {
-    try {
-      return run();
-    } catch (error) {
-      return `error: ${(error as Error).message}`;
-    }
-  };
-  /** writeSyslog* over the line at the end of a buffer that holds `before` first (as the runner's buffer does). */
-  function after(before: string, line: string, format: 'json' | 'csv'): string {
-    const bytes = Buffer.from(before + line);
-    const writer = new ByteWriter(256);
-    const start = Buffer.byteLength(before);
-    if (format === 'json') writeSyslogJson(bytes, start, bytes.length, writer, options);
-    else writeSyslogCsv(bytes, start, bytes.length, writer, options);
-    return Buffer.from(writer.finish()).toString('utf8');
-  }
   // Bytes that read as a parameter (or a value) from byte 1 on: a scanner that answered 1 for "no" would go on there.
   it.each([
     ['a x="v"] ', '[a"b x="1"]'],
@@ -180,32 +168,13 @@ describe('syslog fast path: a record after other bytes in its buffer, with STRUC
     for (const pri of ['', '<165>']) {
       for (const message of [' msg', '']) {
         const line = `${pri}1 2024-10-11T22:14:15.003Z h a p m ${data}${message}`;
-        for (const format of ['json', 'csv'] as const) {
-          expect(outcome(() => after(before, line, format))).toBe(outcome(() => carefulPath(line, format)));
-        }
+        expectAsCareful(line, before);
       }
     }
   });
 });
 
 describe('syslog fast path: RFC 3164 lines next to its guards', () => {
-  const outcome = (run: () => string) => {
-    try {
-      return run();
-    } catch (error) {
-      return `error: ${(error as Error).message}`;
-    }
-  };
-  /** writeSyslog* over `line` with `around` before and after it in the buffer (as the runner's buffer holds it). */
-  function within(line: string, around: string, format: 'json' | 'csv'): string {
-    const bytes = Buffer.from(around + line + around);
-    const writer = new ByteWriter(256);
-    const start = Buffer.byteLength(around);
-    const end = start + Buffer.byteLength(line);
-    if (format === 'json') writeSyslogJson(bytes, start, end, writer, options);
-    else writeSyslogCsv(bytes, start, end, writer, options);
-    return Buffer.from(writer.finish()).toString('utf8');
-  }
   it.each([
     '<13>Octx11 22:14:15 host app: msg',
     '<13>Oct 12x22:14:15 host app: msg',
@@ -223,9 +192,7 @@ describe('syslog fast path: RFC 3164 lines next to its guards', () => {
     '<13>Oct 11 2023 22:14:15 host app: msg',
   ])('%s', (line) => {
     for (const around of ['', ':', ': ', ']: ']) {
-      for (const format of ['json', 'csv'] as const) {
-        expect(outcome(() => within(line, around, format))).toBe(outcome(() => carefulPath(line, format)));
-      }
+      expectAsCareful(line, around, around);
     }
   });
 });
