@@ -64,7 +64,7 @@ export function loggableMessage(error: unknown): string {
   return error instanceof SafeMessageError ? error.message : maskedMessage(error);
 }
 
-/** The name of whatever was thrown, for logs: an Error's (or error-like object's) name, else its type (`null`, `string`). */
+/** The name of whatever was thrown, for logs: an Error's (or error-like object's) name, else its type (`null`). */
 export function errorName(error: unknown): string {
   if (error instanceof Error) return error.name;
   if (error === null) return 'null';
