@@ -58,6 +58,11 @@ export interface FirehoseFake {
   createDeliveryStream(name: string): void;
   records(name: string): Buffer[];
   reset(): void;
+  /**
+   * Resolves once no request is being handled (at most `timeoutMs` later): a call an earlier invocation gave up on
+   * at its deadline may still be stored after it answered, and must not land in the next test's records.
+   */
+  idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 export async function startFirehoseFake(options: { deliveryStreams?: string[] } = {}): Promise<FirehoseFake> {
   const streams = new Set(options.deliveryStreams ?? []);
+  let inFlight = 0;
   const fake: FirehoseFake = {
     endpoint: '',
     stored: new Map(),
@@ -107,6 +113,10 @@ export async function startFirehoseFake(options: { deliveryStreams?: string[] } 
       fake.calls.length = 0;
       fake.failEntry = undefined;
       fake.throttleCalls = 0;
+    },
+    idle: async (timeoutMs = 5_000) => {
+      const until = Date.now() + timeoutMs;
+      while (inFlight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -196,9 +206,10 @@ export async function startFirehoseFake(options: { deliveryStreams?: string[] } 
   };
 
   const server: Server = createServer((request, response) => {
-    handle(request, response).catch((error: Error) =>
-      sendError(response, 500, 'InternalFailure', error.message),
-    );
+    inFlight += 1;
+    handle(request, response)
+      .catch((error: Error) => sendError(response, 500, 'InternalFailure', error.message))
+      .finally(() => (inFlight -= 1));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -33,7 +33,10 @@ afterAll(async () => {
   config.reset();
 });
 
-beforeEach(() => fake.reset());
+beforeEach(async () => {
+  await fake.idle();
+  fake.reset();
+});
 
 const invoke = (event: FirehoseTransformationEvent, remainingMs = 60_000) =>
   handler(event, fakeContext(remainingMs)) as Promise<FirehoseTransformationResult>;

@@ -288,7 +288,8 @@ afterAll(async () => {
   await fake.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
+  await fake.idle();
   fake.reset();
   kinesisCalls.length = 0;
   failKinesisEntry = undefined;
