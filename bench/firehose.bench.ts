@@ -33,6 +33,9 @@
  * - `output-bound`: the handler's runner with a transform that copies our exact output for each record instead
  *   of parsing: decode, UTF-8 check, encoding 2.1x the input as base64, entries, size accounting. The ceiling any
  *   parser producing this output through this runner can reach; the handler row minus this one is the parser.
+ * Beside the rows, what Lambda's Node runtime spends around any handler (its JSON.parse of the event and
+ * JSON.stringify of the response), which no row includes: the same for every transformation of the event, apart
+ * from the response's size.
  * MB/s counts decoded input bytes. The rows run in turn, round after round (21 rounds of >= 100 ms each), timed
  * in wall-clock and in CPU time (process.cpuUsage: every thread of the process, the garbage collector's helpers
  * included), each round after a young-generation collection (so that no row pays for the short-lived garbage of
@@ -607,6 +610,16 @@ async function runEvent(e: BenchEvent, withOverhead: boolean): Promise<Record<st
       `(${(ratios[`${BOUND_ROW} / floor`] ?? 0).toFixed(2)}x floor, ${(ratios[`${BOUND_ROW} / aws-regex-only`] ?? 0).toFixed(2)}x ` +
       `aws-regex-only); parsing and writing the JSON add ${parseMs.toFixed(1)} ms = ${((parseMs / lines) * 1e6).toFixed(0)} ns per record.`,
   );
+  // What Lambda's Node runtime does around any handler, in no row: it parses the event it received and serialises
+  // the response the handler returns (JSON.parse / JSON.stringify; CPU time, median of 11 rounds).
+  const around = await runtimeAround(event);
+  console.log(
+    `Around every handler (in no row), Lambda's Node runtime parses this event (${around.parse.toFixed(1)} ms CPU) and ` +
+      `serialises the response: the floor's ${around.floor.toFixed(1)} ms, aws-blueprint's ${around.aws.toFixed(1)} ms, ` +
+      `${HANDLER_ROW}'s ${around.lifted.toFixed(1)} ms (guard lifted) or ${around.guarded.toFixed(1)} ms (default guard). ` +
+      `With them, the floor's invocation costs ${(floorMs + around.parse + around.floor).toFixed(1)} ms and ours ` +
+      `${(total + around.parse + around.lifted).toFixed(1)} ms.`,
+  );
   // The CSV blueprint's row: reported, not a target. Its ratio to the JSON row is the median of the rounds' ratios.
   const toJson = (times: Record<string, number[]>) =>
     median(times[CSV_ROW]!.map((seconds, round) => times[HANDLER_ROW]![round]! / seconds));
@@ -636,6 +649,38 @@ async function runEvent(e: BenchEvent, withOverhead: boolean): Promise<Record<st
       `${wallRatio('aws-regex-only').toFixed(2)}x, ${wallRatio('floor').toFixed(2)}x; ${facts.failedValid} failed valid lines).`,
   );
   return targets;
+}
+
+/** CPU milliseconds `fn` takes, median of 11 calls after one untimed. */
+function cpuMs(fn: () => unknown): number {
+  fn();
+  const times: number[] = [];
+  for (let round = 0; round < 11; round++) {
+    collectGarbage();
+    const start = process.cpuUsage();
+    fn();
+    const used = process.cpuUsage(start);
+    times.push((used.user + used.system) / 1000);
+  }
+  return median(times);
+}
+
+/** What Lambda's runtime spends on this event and on the responses of the floor, AWS's blueprint and ours. */
+async function runtimeAround(event: FirehoseTransformationEvent) {
+  const text = JSON.stringify(event);
+  const responses = {
+    floor: floor(event),
+    aws: { records: awsBlueprint(event, true).records },
+    lifted: await apacheLogToJson(event, undefined, LIFTED),
+    guarded: await apacheLogToJson(event, undefined, { onOverflow: 'processing-failed' }),
+  };
+  return {
+    parse: cpuMs(() => JSON.parse(text)),
+    floor: cpuMs(() => JSON.stringify(responses.floor)),
+    aws: cpuMs(() => JSON.stringify(responses.aws)),
+    lifted: cpuMs(() => JSON.stringify(responses.lifted)),
+    guarded: cpuMs(() => JSON.stringify(responses.guarded)),
+  };
 }
 
 /**
