@@ -119,6 +119,12 @@ const NO_DEADLINE_MS = 60_000;
 interface DecodedBatch {
   bytes: Buffer;
   starts: Int32Array;
+  /**
+   * Each record's approximateArrivalTimestamp, read while decoding it (NaN where it is not a number). Read again
+   * from the record later, once decoding has gone through the whole batch, each one missed the CPU's caches:
+   * that was 6% of the syslog blueprints' time.
+   */
+  arrivals: Float64Array;
 }
 
 /**
@@ -136,9 +142,10 @@ function decodeBatch(
   const starts = new Int32Array(count + 1);
   const ids: string[] = new Array(count);
   const dataLengths = new Int32Array(count);
-  const bytes = decodeInto(raws, into ?? Buffer.allocUnsafeSlow(0), starts, ids, dataLengths);
+  const arrivals = new Float64Array(count);
+  const bytes = decodeInto(raws, into ?? Buffer.allocUnsafeSlow(0), starts, ids, dataLengths, arrivals);
   plan.setSizes(ids, dataLengths);
-  return { bytes, starts };
+  return { bytes, starts, arrivals };
 }
 
 /**
@@ -152,6 +159,7 @@ function decodeInto(
   starts: Int32Array,
   ids: string[],
   dataLengths: Int32Array,
+  arrivals: Float64Array,
 ): Buffer {
   let bytes = into;
   let pos = 0;
@@ -160,6 +168,8 @@ function decodeInto(
     const data = raw.data ?? '';
     ids[i] = raw.recordId;
     dataLengths[i] = data.length;
+    const arrival = raw.approximateArrivalTimestamp;
+    arrivals[i] = typeof arrival === 'number' ? arrival : Number.NaN;
     // base64 decodes to at most 3 bytes per 4 characters (rounded up for unpadded input).
     if (pos + Math.ceil((data.length * 3) / 4) > bytes.length) bytes = grown(bytes, pos, raws, i);
     if (data.length > 0) pos += decodeBase64(bytes, data, pos);
@@ -552,7 +562,7 @@ async function transformBytes(
   // is not well-formed is checked record by record.
   const batchUtf8 = isUtf8(bytes.subarray(0, total));
   // The cursor's buffer ends with the last record: the reused buffer may be longer, holding an earlier event.
-  const record = new Cursor(raws, bytes.subarray(0, total), context);
+  const record = new Cursor(raws, batch.arrivals, bytes.subarray(0, total), context);
   return withWriter(async (out: ByteWriter) => {
     // Where each Ok output lies: its writer chunk and offset (its length is in plan.outputBytes).
     const outputs: Outputs = { chunk: new Array(count), start: new Int32Array(count) };
@@ -606,8 +616,8 @@ function unexpectedReturn(value: unknown): string {
 }
 
 /**
- * The {@link RecordBytes} a bytes transform is handed, one object moved from record to record. The recordId and
- * arrival time are read from the event only when asked for (most transforms never do).
+ * The {@link RecordBytes} a bytes transform is handed, one object moved from record to record. The recordId is
+ * read from the event only when asked for (most transforms never do); the arrival time from what decoding kept.
  */
 class Cursor implements RecordBytes {
   start = 0;
@@ -617,6 +627,7 @@ class Cursor implements RecordBytes {
 
   constructor(
     private readonly raws: readonly FirehoseTransformationEventRecord[],
+    private readonly arrivals: Float64Array,
     readonly bytes: Buffer,
     readonly context: TransformContext,
   ) {}
@@ -626,7 +637,9 @@ class Cursor implements RecordBytes {
   }
 
   get approximateArrivalTimestamp(): number {
-    return this.raws[this.index]!.approximateArrivalTimestamp;
+    const arrival = this.arrivals[this.index]!;
+    // Not a number in the event (NaN here): whatever the event holds, as before.
+    return Number.isNaN(arrival) ? this.raws[this.index]!.approximateArrivalTimestamp : arrival;
   }
 }
 

@@ -69,4 +69,19 @@ describe('batch decoding', () => {
     await seen(fast, firehoseEvent(['abc', 'defg']));
     expect(write.mock.calls.filter((c) => c[2] === 'base64')).toHaveLength(0);
   });
+
+  it('hands each record its arrival time, and whatever the event holds where that is not a number', async () => {
+    const { processFirehoseBytes } = await runnerWith(true);
+    const event = firehoseEvent(['a', 'b', 'c', 'd', 'e', 'f']);
+    const given: unknown[] = [0, 1_700_000_000_123.5, -1, undefined, '1700000000000', Number.NaN];
+    given.forEach((value, i) => {
+      (event.records[i] as { approximateArrivalTimestamp: unknown }).approximateArrivalTimestamp = value;
+    });
+    const seen: unknown[] = [];
+    await processFirehoseBytes(event, (record, out) => {
+      seen.push(record.approximateArrivalTimestamp);
+      out.copy(record.bytes, record.start, record.end);
+    });
+    expect(seen).toEqual(given);
+  });
 });
