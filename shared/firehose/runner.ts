@@ -656,6 +656,11 @@ interface Outputs {
 /** Where encodeInPlace sets the padding (reused: it is used synchronously, by one invocation at a time). */
 let scratch = Buffer.allocUnsafeSlow(0);
 const MAX_RETAINED_SCRATCH_BYTES = 4 << 20;
+/**
+ * Bytes encoded at a time (a multiple of 3, so the pieces' texts join without padding): their 128,000 characters
+ * stay under V8's largest young-generation object.
+ */
+const BASE64_PIECE = 96_000;
 
 /**
  * Gives every pending Ok record its base64 text, one encoding per writer chunk rather than one per record.
@@ -667,6 +672,11 @@ const MAX_RETAINED_SCRATCH_BYTES = 4 << 20;
  * encoded once, the padding characters are set in a copy of the text, and every record's text is a slice of
  * that one string. Per record that replaces an encoding call and a ~640-byte string that the garbage collector
  * copies while the invocation lasts with a slice of a string that lives outside the young generation.
+ *
+ * The run is encoded into the copy in pieces of {@link BASE64_PIECE} bytes: Node makes a string of more than about
+ * 1 MB external (outside V8's heap, counted as external memory), and a 1 MB chunk's base64 text, thrown away at
+ * once, was one of two such strings per chunk; their external memory set off a full (mark-compact) collection
+ * every four or five 6 MB invocations. A piece's text stays in the young generation and dies there.
  */
 function encodeInPlace(plan: Plan, outputs: Outputs): void {
   const { chunk, start } = outputs;
@@ -694,7 +704,13 @@ function encodeInPlace(plan: Plan, outputs: Outputs): void {
       // Kept for the next runs unless a single huge output needed it.
       if (length <= MAX_RETAINED_SCRATCH_BYTES) scratch = text;
     }
-    text.write(buffer.toString('base64', from, to), 0, 'latin1');
+    for (let at = from; at < to; at += BASE64_PIECE) {
+      text.write(
+        buffer.toString('base64', at, Math.min(to, at + BASE64_PIECE)),
+        ((at - from) / 3) * 4,
+        'latin1',
+      );
+    }
     for (let k = i; k < j; k++) {
       if (chunk[k] !== buffer) continue;
       const end = ((start[k]! - from) / 3) * 4 + base64Length(plan.outputBytes[k]!);

@@ -227,3 +227,30 @@ describe('processFirehoseBytes', () => {
     }
   });
 });
+
+describe('base64 of the outputs', () => {
+  it('is each output exactly, across the 96,000-byte pieces a writer chunk is encoded in', async () => {
+    // ~2,000 outputs of 1,000-1,002 bytes (every remainder mod 3), with dropped and failed records among them:
+    // a 1 MiB writer chunk holds ~1,000 of them, encoded in 11 pieces whose edges fall inside outputs.
+    const count = 2_000;
+    const outputs = Array.from({ length: count }, (_, i) =>
+      Buffer.from(Array.from({ length: 1_000 + (i % 3) }, (_, k) => (i * 31 + k * 7) & 0xff)),
+    );
+    const event = firehoseEvent(outputs.map((_, i) => `r${i}`));
+    const result = await processFirehoseBytes(
+      event,
+      (record, out) => {
+        if (record.index % 97 === 5) return 'Dropped';
+        if (record.index % 89 === 7) throw new RecordRejectedError('no');
+        const output = outputs[record.index]!;
+        out.copy(output, 0, output.length);
+      },
+      { maxResponseBytes: Number.POSITIVE_INFINITY },
+    );
+    result.records.forEach((r, i) => {
+      if (i % 97 === 5) expect(r.result).toBe('Dropped');
+      else if (i % 89 === 7) expect(r.result).toBe('ProcessingFailed');
+      else expect(r.data).toBe(outputs[i]!.toString('base64'));
+    });
+  });
+});
